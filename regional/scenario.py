@@ -52,25 +52,25 @@ def _default_conditions() -> dict[str, Condition]:
     # pneumonia/influenza 5.3-9.4 days, SIH-SUS).
     return {
         "respiratory": Condition(
-            share=0.16, p_icu=0.10, p_ventilator=0.5, p_escalate=0.06, los_ward_days=6.5,
-            los_icu_days=7.0, p_death_ward=0.05, p_death_icu=0.14, p_death_ventilated=0.36,
+            share=0.16, p_icu=0.08, p_ventilator=0.5, p_escalate=0.04, los_ward_days=8.0,
+            los_icu_days=9.0, p_death_ward=0.05, p_death_icu=0.14, p_death_ventilated=0.36,
             seasonal=True,
         ),
         "cardiac": Condition(
-            share=0.14, p_icu=0.16, p_ventilator=0.25, p_escalate=0.05, los_ward_days=5.0,
-            los_icu_days=4.5, p_death_ward=0.03, p_death_icu=0.10, p_death_ventilated=0.34,
+            share=0.14, p_icu=0.12, p_ventilator=0.25, p_escalate=0.03, los_ward_days=6.5,
+            los_icu_days=5.5, p_death_ward=0.03, p_death_icu=0.10, p_death_ventilated=0.34,
         ),
         "trauma": Condition(
-            share=0.14, p_icu=0.08, p_ventilator=0.4, p_escalate=0.03, los_ward_days=5.5,
-            los_icu_days=6.0, p_death_ward=0.015, p_death_icu=0.10, p_death_ventilated=0.30,
+            share=0.14, p_icu=0.06, p_ventilator=0.4, p_escalate=0.02, los_ward_days=7.0,
+            los_icu_days=7.0, p_death_ward=0.015, p_death_icu=0.10, p_death_ventilated=0.30,
         ),
         "obstetric": Condition(
-            share=0.18, p_icu=0.015, p_ventilator=0.2, p_escalate=0.01, los_ward_days=2.5,
+            share=0.18, p_icu=0.01, p_ventilator=0.2, p_escalate=0.005, los_ward_days=3.0,
             los_icu_days=3.0, p_death_ward=0.0005, p_death_icu=0.03, p_death_ventilated=0.15,
         ),
         "other": Condition(
-            share=0.38, p_icu=0.05, p_ventilator=0.3, p_escalate=0.03, los_ward_days=4.5,
-            los_icu_days=5.0, p_death_ward=0.025, p_death_icu=0.10, p_death_ventilated=0.34,
+            share=0.38, p_icu=0.04, p_ventilator=0.3, p_escalate=0.02, los_ward_days=5.5,
+            los_icu_days=7.0, p_death_ward=0.025, p_death_icu=0.10, p_death_ventilated=0.34,
         ),
     }
 
@@ -192,6 +192,9 @@ class Care(_Strict):
     transfer_retry_hours: float = Field(default=4.0, gt=0, le=720)
     transfer_dispatch_minutes: float = Field(default=45.0, ge=0, le=1440)
     max_transfer_hours: float = Field(default=12.0, gt=0, le=96)
+    max_transfers_per_patient: int = Field(
+        default=2, ge=0, le=20, description="after these, a patient waits where they are"
+    )
     death_risk_per_waiting_day: float = Field(
         default=0.2, ge=0, le=10, description="relative rise of mortality per day waiting"
     )

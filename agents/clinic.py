@@ -1,0 +1,78 @@
+"""The rural clinic: stabilises, treats minor cases, teleconsults its hub, sends on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from agents.pathway import Event, Need, Outcome
+
+if TYPE_CHECKING:
+    from agents.pathway import CareNetwork
+    from agents.patient import Patient
+
+
+class RuralClinic(mesa.Agent):
+    """A primary-care post with no beds, linked or not to a telemedicine hub."""
+
+    kind = "clinic"
+
+    def __init__(self, model: CareNetwork, facility_id: int, hub_id: int, linked: bool) -> None:
+        super().__init__(model)  # type: ignore[arg-type]
+        self.network = model
+        self.facility_id = facility_id
+        self.hub_id = hub_id
+        self.linked = linked and hub_id >= 0
+        self.present = 0
+        self.arrivals = 0
+        self.treated_locally = 0
+        self.transfers_out = 0
+        self.teleconsults = 0
+
+    def receive(self, patient: Patient) -> None:
+        """Triage: critical cases leave at once, others are teleconsulted or decided here."""
+        self.arrivals += 1
+        self.present += 1
+        patient.facility = self.facility_id
+        policy = self.network.policy
+        now = self.network.now
+        if patient.need == Need.ICU:
+            self._depart_after(patient, policy.clinic_stabilise_hours, "critical")
+        elif self.linked:
+            patient.teleconsulted = True
+            self.teleconsults += 1
+            self.network.request_teleconsult(patient, self)
+        elif patient.need == Need.WARD:
+            self._depart_after(patient, policy.clinic_stabilise_hours, "no_telemedicine")
+        elif patient.u_tele < policy.refer_share_without_link:
+            self._depart_after(patient, policy.clinic_stabilise_hours, "referral")
+        else:
+            self.network.schedule(now + policy.clinic_treat_hours, Event.TREATED, patient)
+
+    def answer(self, patient: Patient) -> None:
+        """The hub's answer arrived: treat here or send the patient on."""
+        if patient.decision == "treat_locally":
+            self.network.schedule(self.network.now + self.network.policy.clinic_treat_hours,
+                                  Event.TREATED, patient)
+        else:
+            self._depart_after(patient, 0.0, "teleconsult")
+
+    def _depart_after(self, patient: Patient, hours: float, reason: str) -> None:
+        patient.depart_reason = reason
+        self.network.schedule(self.network.now + hours, Event.DEPART, patient)
+
+    def depart(self, patient: Patient) -> None:
+        """Send the patient by ambulance; if no hospital has room, wait and try again."""
+        if self.network.transfer_out(patient, self, patient.depart_reason):
+            self.present -= 1
+            self.transfers_out += 1
+        else:
+            self.network.schedule(self.network.now + self.network.policy.transfer_retry_hours,
+                                  Event.DEPART, patient)
+
+    def treated(self, patient: Patient) -> None:
+        """A case resolved at the clinic goes home."""
+        self.present -= 1
+        self.treated_locally += 1
+        self.network.finish(patient, Outcome.TREATED_LOCALLY)

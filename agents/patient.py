@@ -1,0 +1,107 @@
+"""The patient: one acute episode, its course drawn at onset from its place's stream."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+
+from agents.pathway import Bed
+
+
+class Patient(mesa.Agent):
+    """An episode in the network: waiting, in a bed, in transit, or finished with an outcome.
+
+    ``patient_id`` is stable (place and sequence number); Mesa's ``unique_id`` is not, since it
+    depends on how the network is cut into shards.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        patient_id: int,
+        origin_place: int,
+        condition: int,
+        acuity: int,
+        need: int,
+        ventilator: bool,
+        los_hours: float,
+        escalate_after_hours: float,
+        los_icu_after_hours: float,
+        u_death: float,
+        u_tele: float,
+        onset_time: float,
+        arrival_time: float,
+        first_facility: int,
+    ) -> None:
+        super().__init__(model)
+        self.patient_id = patient_id
+        self.origin_place = origin_place
+        self.condition = condition
+        self.acuity = acuity
+        self.need = need
+        self.ventilator = ventilator
+        self.los_hours = los_hours
+        self.escalate_after_hours = escalate_after_hours
+        self.los_icu_after_hours = los_icu_after_hours
+        self.u_death = u_death
+        self.u_tele = u_tele
+        self.onset_time = onset_time
+        self.arrival_time = arrival_time
+        self.first_facility = first_facility
+        self.facility = first_facility
+        self.bed = Bed.NONE
+        self.epoch = 0
+        self.wait_since = math.nan
+        self.waited_hours = 0.0
+        self.admit_time = math.nan
+        self.icu_time = math.nan
+        self.n_transfers = 0
+        self.teleconsulted = False
+        self.escalated = False
+        self.decision = ""
+        self.depart_reason = ""
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the patient waits for a bed now."""
+        return not math.isnan(self.wait_since)
+
+    def start_waiting(self, now: float) -> None:
+        """Start the clock of a wait for a bed."""
+        self.wait_since = now
+
+    def stop_waiting(self, now: float) -> None:
+        """Stop the clock and add the wait to the episode's total."""
+        if not math.isnan(self.wait_since):
+            self.waited_hours += now - self.wait_since
+            self.wait_since = math.nan
+
+    def state(self) -> dict[str, Any]:
+        """The fields that travel with the patient between facilities."""
+        return {name: getattr(self, name) for name in TRAVELLING_FIELDS}
+
+
+TRAVELLING_FIELDS = (
+    "patient_id",
+    "origin_place",
+    "condition",
+    "acuity",
+    "need",
+    "ventilator",
+    "los_hours",
+    "escalate_after_hours",
+    "los_icu_after_hours",
+    "u_death",
+    "u_tele",
+    "onset_time",
+    "arrival_time",
+    "first_facility",
+    "waited_hours",
+    "admit_time",
+    "icu_time",
+    "n_transfers",
+    "teleconsulted",
+    "escalated",
+)

@@ -1,0 +1,4 @@
+"""Ray: shard actors, the Ray backend of the runner, cluster configurations and job entry.
+
+Nothing outside the entry points that choose a backend imports this package.
+"""

@@ -1,0 +1,160 @@
+"""The command line: ``regional run``, ``regional scenarios``.
+
+A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
+that says what is wrong and how to fix it, exit code 2, and no run directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from regional.scenario import ScenarioError, builtin_descriptions, load_scenario
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}; see `{self.prog} --help`")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative seed, got {value}")
+    return value
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected more than 0 days, got {text}")
+    return value
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE such as capacity.absenteeism=0.15, "
+                                         f"got {text!r}")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``regional``."""
+    parser = _Parser(prog="regional", description="Regional network twin of Latin American "
+                     "healthcare networks.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = sub.add_parser("run", help="run a scenario and write a run directory")
+    run.add_argument("scenario", nargs="?", default="chile",
+                     help="built-in name (see `regional scenarios`) or a scenario .yaml file")
+    run.add_argument("--days", type=_days, help="simulated days")
+    run.add_argument("--seed", type=_seed, help="random seed; fixes every result")
+    run.add_argument("--shards", type=_positive_int, help="geographic shards")
+    run.add_argument("--workers", type=_positive_int,
+                     help="CPU workers; more than 1 runs the shards on a local Ray instance")
+    run.add_argument("--address", help="join a running Ray cluster (`auto` or host:port)")
+    run.add_argument("--out", type=Path, help="run directory (default runs/<scenario>-<UTC time>)")
+    run.add_argument("--set", dest="settings", type=_setting, action="append", default=[],
+                     metavar="KEY=VALUE", help="override a parameter, e.g. care.max_transfer_hours=8")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``regional`` command."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "scenarios":
+            return _scenarios()
+        if args.command == "run":
+            return _run(args)
+        build_parser().print_help()
+        return EXIT_USAGE
+    except (UsageError, ScenarioError) as error:
+        print(f"regional: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("regional: interrupted; no run directory was written", file=sys.stderr)
+        return 130
+
+
+def _scenarios() -> int:
+    for name, description in builtin_descriptions().items():
+        print(f"{name:<10} {description}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from regional.reporting import ConsoleReporter
+    from regional.results import RunDirectoryError
+
+    overrides: dict[str, Any] = {"days": args.days, "seed": args.seed, "shards": args.shards,
+                                 "workers": args.workers}
+    overrides.update(dict(args.settings))
+    scenario = load_scenario(args.scenario, **overrides)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
+    if out.exists():
+        raise UsageError(f"--out {out}: already exists; choose a new directory")
+    backend = _backend(scenario.workers, args.address)
+    reporter = ConsoleReporter(scenario, quiet=args.quiet)
+    from regional.runner import run_scenario
+
+    with reporter:
+        result = run_scenario(scenario, backend=backend, progress=reporter.update)
+    try:
+        path = result.write(out)
+    except RunDirectoryError as error:
+        raise UsageError(str(error)) from None
+    reporter.report(result, path)
+    return 0
+
+
+def _backend(workers: int, address: str | None) -> Any:
+    if workers <= 1 and address is None:
+        from regional.runner import SerialBackend
+
+        return SerialBackend()
+    try:
+        from cluster.backend import RayBackend
+    except ImportError as error:
+        raise UsageError(f"--workers {workers} needs Ray ({error}); install the `ray` extra "
+                         "or run with --workers 1") from None
+    return RayBackend(workers=workers, address=address)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

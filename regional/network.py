@@ -1,0 +1,352 @@
+"""The network of a scenario: places, facilities, catchments, staffing, shards.
+
+Built from GeoNames places for the built-in scenarios: facilities are synthesised from
+national figures (``geodata.facilities``), each place is served first by its nearest facility
+by travel time, and the network is cut into shards (``regional.partition``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agents import CarePolicy
+from geodata.facilities import (
+    COUNTRY_RULES,
+    DEFAULT_RULES,
+    FacilityRules,
+    assign_catchments,
+    synthesize_facilities,
+)
+from geodata.places import load_places
+from geodata.travel import TravelRules, place_settings
+from regional.demand import CourseTables, DemandModel, PlaceTable
+from regional.partition import partition
+from regional.scenario import Scenario, ScenarioError
+from regional.shard import HospitalDirectory, ShardSpec
+
+# Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
+# MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
+ADMISSIONS_PER_1000_YEAR = {"BR": 56.0, "MX": 47.0, "CL": 85.0}
+ADMISSIONS_LAC_AVERAGE = 51.2
+GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+@dataclass
+class Network:
+    """A scenario's network, ready to be cut into shards."""
+
+    scenario: Scenario
+    places: pd.DataFrame
+    facilities: pd.DataFrame
+    demand: pd.DataFrame
+    travel: TravelRules
+    filled: dict[str, str]
+
+    @property
+    def shard_of_facility(self) -> np.ndarray:
+        """Shard index by facility id (facility ids are 0..n-1)."""
+        return self.facilities["shard"].to_numpy(dtype=np.int32)
+
+    def partition_summary(self) -> dict[str, Any]:
+        """Each shard's facilities and expected load, and the share of flow that crosses."""
+        f = self.facilities
+        shards = []
+        for s, group in f.groupby("shard", sort=True):
+            shards.append({
+                "shard": int(s),
+                "facilities": int(len(group)),
+                "hospitals": int((group["kind"] == "hospital").sum()),
+                "expected_patients_per_day": round(float(group["expected_load"].sum()), 2),
+            })
+        return {"shards": shards, "crossing_flow_share": round(self.crossing_flow_share(), 4)}
+
+    def crossing_flow_share(self) -> float:
+        """Expected share of transfers and referrals that cross shards.
+
+        Clinic flow goes to the hub; a general hospital's ICU flow to its nearest ICU hospital.
+        """
+        f = self.facilities
+        shard = f["shard"].to_numpy()
+        flow = 0.0
+        crossing = 0.0
+        clinics = f[f["kind"] == "clinic"]
+        for _, c in clinics.iterrows():
+            if c["hub_id"] >= 0:
+                flow += c["expected_load"]
+                crossing += c["expected_load"] * (shard[c["hub_id"]] != c["shard"])
+        icu = f[(f["kind"] == "hospital") & (f["icu_beds"] > 0)]
+        no_icu = f[(f["kind"] == "hospital") & (f["icu_beds"] == 0)]
+        if len(icu) and len(no_icu):
+            from geodata.travel import haversine_km
+
+            d = haversine_km(no_icu["lon"].to_numpy()[:, None], no_icu["lat"].to_numpy()[:, None],
+                             icu["lon"].to_numpy()[None, :], icu["lat"].to_numpy()[None, :])
+            nearest = icu["facility_id"].to_numpy()[np.argmin(d, axis=1)]
+            share_icu = 0.08
+            load = no_icu["expected_load"].to_numpy() * share_icu
+            flow += load.sum()
+            crossing += load[shard[nearest] != no_icu["shard"].to_numpy()].sum()
+        return float(crossing / flow) if flow > 0 else 0.0
+
+
+def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
+    """The country's published rules with the scenario's capacity overrides."""
+    base = COUNTRY_RULES.get(country, DEFAULT_RULES)
+    cap = scenario.capacity
+    overrides: dict[str, Any] = {
+        "ward_patients_per_nurse": cap.ward_patients_per_nurse,
+        "icu_patients_per_nurse": cap.icu_patients_per_nurse,
+        "clinic_max_access_minutes": scenario.geography.clinic_max_access_minutes,
+    }
+    for name in ("hospitals_per_100k", "beds_per_1000", "icu_beds_per_100k",
+                 "ventilators_per_icu_bed"):
+        value = getattr(cap, name)
+        if value is not None:
+            overrides[name] = value
+    return dataclasses.replace(base, **overrides)
+
+
+def travel_rules(scenario: Scenario) -> TravelRules:
+    """Travel-time rules from the scenario's geography section."""
+    g = scenario.geography
+    return TravelRules(circuity=g.circuity, speed_urban_kmh=g.speed_urban_kmh,
+                       speed_rural_kmh=g.speed_rural_kmh, speed_remote_kmh=g.speed_remote_kmh)
+
+
+def build_network(scenario: Scenario) -> Network:
+    """Places, facilities, catchments, staffing and shards of a scenario."""
+    try:
+        places = load_places(scenario.geography.countries,
+                             min_population=scenario.geography.min_place_population)
+    except ValueError as error:
+        raise ScenarioError(f"geography.countries: {error}") from None
+    places = places.reset_index(drop=True)
+    places["setting"] = place_settings(places)
+    travel = travel_rules(scenario)
+    rules = {c: facility_rules(scenario, c) for c in scenario.geography.countries}
+    facilities = synthesize_facilities(places, rules, travel, seed=0)
+    filled = {"facilities": "synthesised from GeoNames places and national figures (all)"}
+    return assemble(scenario, places, facilities, travel, filled)
+
+
+def assemble(
+    scenario: Scenario,
+    places: pd.DataFrame,
+    facilities: pd.DataFrame,
+    travel: TravelRules,
+    filled: dict[str, str],
+) -> Network:
+    """Finish a network from places and facilities: catchments, demand, staffing, shards."""
+    places = places.reset_index(drop=True).copy()
+    facilities = facilities.reset_index(drop=True).copy()
+    if "setting" not in places:
+        places["setting"] = place_settings(places)
+    catch = assign_catchments(places, facilities, travel)
+    places["facility_id"] = catch["facility_id"].to_numpy()
+    places["access_minutes"] = catch["access_minutes"].to_numpy()
+    _apply_extra_beds(scenario, facilities)
+    demand = demand_points(scenario, places, facilities)
+    _staff(scenario, facilities)
+    facilities["remote"] = facilities["setting"].to_numpy() == "remote"
+    clinic = facilities["kind"].to_numpy() == "clinic"
+    fid = facilities["facility_id"].to_numpy()
+    facilities["linked"] = clinic & (facilities["hub_id"].to_numpy() >= 0) & (
+        np.mod(fid * GOLDEN, 1.0) < scenario.telemedicine.coverage
+    )
+    facilities["tele_specialists"] = np.where(
+        facilities["is_hub"].to_numpy(), scenario.telemedicine.specialists_per_hub, 0
+    ).astype(np.int32)
+    daily = demand["population"].to_numpy() * (
+        demand["hospital_rate_per_1000_year"].to_numpy()
+        + demand["minor_rate_per_1000_year"].to_numpy()
+    ) / 1000.0 / 365.25
+    load = np.bincount(demand["facility_id"].to_numpy(), weights=daily,
+                       minlength=len(facilities))
+    facilities["expected_load"] = load
+    if scenario.shards > len(facilities):
+        raise ScenarioError(
+            f"shards: {scenario.shards} is more than the {len(facilities)} facilities; "
+            f"use at most {len(facilities)}"
+        )
+    facilities["shard"] = partition(facilities, load, scenario.shards)
+    return Network(scenario, places, facilities, demand, travel, filled)
+
+
+def demand_points(scenario: Scenario, places: pd.DataFrame,
+                  facilities: pd.DataFrame) -> pd.DataFrame:
+    """Where episodes start: each place's people shared among the facilities of the town that
+    serves it first, in proportion to their beds (a city with ten hospitals sends its patients
+    to all ten). Each row owns a random stream, keyed by its index.
+    """
+    served_by = facilities.set_index("facility_id").loc[places["facility_id"].to_numpy()]
+    first = pd.DataFrame({
+        "place_row": np.arange(len(places)),
+        "town": served_by["place_id"].to_numpy(),
+        "kind": served_by["kind"].to_numpy(),
+    })
+    weight = np.where(facilities["kind"].to_numpy() == "hospital",
+                      facilities["ward_beds"].to_numpy() + facilities["icu_beds"].to_numpy(), 1)
+    options = pd.DataFrame({
+        "town": facilities["place_id"].to_numpy(),
+        "kind": facilities["kind"].to_numpy(),
+        "facility_id": facilities["facility_id"].to_numpy(),
+        "weight": np.maximum(weight, 1).astype(np.float64),
+    })
+    rows = first.merge(options, on=["town", "kind"], how="left", sort=False)
+    rows = rows.sort_values(["place_row", "facility_id"], kind="stable").reset_index(drop=True)
+    rows["share"] = rows["weight"] / rows.groupby("place_row")["weight"].transform("sum")
+    p = places.iloc[rows["place_row"].to_numpy()].reset_index(drop=True)
+    d = scenario.demand
+    rate = p["country"].map(
+        lambda c: d.admissions_per_1000_year
+        or ADMISSIONS_PER_1000_YEAR.get(c, ADMISSIONS_LAC_AVERAGE)
+    ).astype(float)
+    kind = rows["kind"].to_numpy()
+    return pd.DataFrame({
+        "place_id": p["place_id"].to_numpy(dtype=np.int64),
+        "region": p["region"].to_numpy(),
+        "country": p["country"].to_numpy(),
+        "lat": p["lat"].to_numpy(dtype=np.float64),
+        "utc_offset_hours": p["utc_offset_hours"].to_numpy(dtype=np.float64),
+        "population": p["population"].to_numpy(dtype=np.float64) * rows["share"].to_numpy(),
+        "facility_id": rows["facility_id"].to_numpy(dtype=np.int32),
+        "access_minutes": p["access_minutes"].to_numpy(dtype=np.float64),
+        "hospital_rate_per_1000_year": rate.to_numpy(),
+        "minor_rate_per_1000_year": np.where(kind == "clinic",
+                                             d.clinic_presentations_per_1000_year,
+                                             d.ed_visits_per_1000_year),
+    })
+
+
+def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
+    for i, extra in enumerate(scenario.capacity.extra_beds):
+        match = (facilities["code"] == extra.facility) | (facilities["name"] == extra.facility)
+        if not match.any():
+            raise ScenarioError(
+                f"capacity.extra_beds[{i}].facility: no facility with code or name "
+                f"{extra.facility!r}; use a code such as {facilities['code'].iloc[0]} "
+                "(see facilities.parquet of a run)"
+            )
+        row = facilities.index[match][0]
+        for column in ("ward_beds", "icu_beds", "ventilators"):
+            value = int(facilities.at[row, column]) + getattr(extra, column)
+            if value < 0:
+                raise ScenarioError(
+                    f"capacity.extra_beds[{i}].{column}: would leave {value} at "
+                    f"{extra.facility}; remove at most what it has"
+                )
+            facilities.at[row, column] = value
+        rules = scenario.capacity
+        facilities.at[row, "ward_nurses_per_shift"] = max(
+            int(facilities.at[row, "ward_nurses_per_shift"]),
+            math.ceil(int(facilities.at[row, "ward_beds"]) / rules.ward_patients_per_nurse),
+        )
+        facilities.at[row, "icu_nurses_per_shift"] = max(
+            int(facilities.at[row, "icu_nurses_per_shift"]),
+            math.ceil(int(facilities.at[row, "icu_beds"]) / rules.icu_patients_per_nurse),
+        )
+
+
+def _staff(scenario: Scenario, facilities: pd.DataFrame) -> None:
+    """Staffed beds = min(physical beds, nurses on shift x patients per nurse)."""
+    cap = scenario.capacity
+    present = 1.0 - cap.absenteeism
+    ward_on_shift = np.floor(facilities["ward_nurses_per_shift"].to_numpy() * present + 1e-9)
+    icu_on_shift = np.floor(facilities["icu_nurses_per_shift"].to_numpy() * present + 1e-9)
+    facilities["ward_staffed"] = np.minimum(
+        facilities["ward_beds"].to_numpy(),
+        np.floor(ward_on_shift * cap.ward_patients_per_nurse + 1e-9),
+    ).astype(np.int32)
+    facilities["icu_staffed"] = np.minimum(
+        facilities["icu_beds"].to_numpy(),
+        np.floor(icu_on_shift * cap.icu_patients_per_nurse + 1e-9),
+    ).astype(np.int32)
+
+
+def care_policy(scenario: Scenario) -> CarePolicy:
+    """The pathway's timings and risks from a scenario."""
+    c = scenario.care
+    t = scenario.telemedicine
+    courses = CourseTables.from_demand(scenario.demand)
+    return CarePolicy(
+        ed_treat_hours=c.ed_treat_hours,
+        clinic_stabilise_hours=c.clinic_stabilise_hours,
+        clinic_treat_hours=c.clinic_treat_hours,
+        transfer_after_hours_ward=c.transfer_after_hours_ward,
+        transfer_after_hours_icu=c.transfer_after_hours_icu,
+        transfer_retry_hours=c.transfer_retry_hours,
+        death_risk_per_waiting_day=c.death_risk_per_waiting_day,
+        resolve_share=t.resolve_share,
+        resolve_share_ward=t.resolve_share_ward,
+        refer_share_without_link=t.refer_share_without_link,
+        consult_hours=t.consult_minutes / 60.0,
+        p_death_ward=courses.p_death_ward,
+        p_death_icu=courses.p_death_icu,
+        p_death_ventilated=courses.p_death_ventilated,
+    )
+
+
+def demand_model(scenario: Scenario) -> DemandModel:
+    """The arrival generator of a scenario."""
+    return DemandModel(scenario.demand, scenario.start, scenario.seed)
+
+
+FACILITY_SPEC_COLUMNS = (
+    "facility_id", "kind", "lon", "lat", "remote", "ward_beds", "icu_beds", "ventilators",
+    "ward_staffed", "icu_staffed", "tele_specialists", "hub_id", "linked", "place_id",
+)
+
+
+def shard_specs(network: Network) -> list[ShardSpec]:
+    """One build specification per shard."""
+    s = network.scenario
+    f = network.facilities
+    p = network.places
+    hospitals = f[f["kind"] == "hospital"]
+    directory = HospitalDirectory(
+        facility_id=hospitals["facility_id"].to_numpy(dtype=np.int32),
+        lon=hospitals["lon"].to_numpy(dtype=np.float64),
+        lat=hospitals["lat"].to_numpy(dtype=np.float64),
+        remote=hospitals["remote"].to_numpy(dtype=bool),
+    )
+    d = network.demand
+    shard_of_point = f["shard"].to_numpy()[d["facility_id"].to_numpy()]
+    all_points = PlaceTable(
+        index=np.arange(len(d), dtype=np.int64),
+        place_id=d["place_id"].to_numpy(dtype=np.int64),
+        population=d["population"].to_numpy(dtype=np.float64),
+        lat=d["lat"].to_numpy(dtype=np.float64),
+        utc_offset_hours=d["utc_offset_hours"].to_numpy(dtype=np.float64),
+        region=d["region"].to_numpy(dtype=object),
+        country=d["country"].to_numpy(dtype=object),
+        hospital_rate_per_1000_year=d["hospital_rate_per_1000_year"].to_numpy(dtype=np.float64),
+        minor_rate_per_1000_year=d["minor_rate_per_1000_year"].to_numpy(dtype=np.float64),
+        facility=d["facility_id"].to_numpy(dtype=np.int32),
+        access_hours=d["access_minutes"].to_numpy(dtype=np.float64) / 60.0,
+    )
+    specs = []
+    for shard in range(s.shards):
+        own = f[f["shard"] == shard].sort_values("facility_id")
+        specs.append(ShardSpec(
+            shard=shard,
+            facilities={c: own[c].to_numpy() for c in FACILITY_SPEC_COLUMNS},
+            places=all_points.take(np.flatnonzero(shard_of_point == shard)),
+            hospitals=directory,
+            horizon_hours=s.hours,
+            window_hours=s.window_hours,
+            sample_hours=s.sample_hours,
+            seed=s.seed,
+            initial_ward_occupancy=s.capacity.initial_ward_occupancy,
+            initial_icu_occupancy=s.capacity.initial_icu_occupancy,
+            dispatch_hours=s.care.transfer_dispatch_minutes / 60.0,
+            max_transfer_minutes=s.care.max_transfer_hours * 60.0,
+            max_transfers=s.care.max_transfers_per_patient,
+            travel=network.travel,
+        ))
+    return specs

