@@ -10,7 +10,7 @@ Agents know Mesa only; they talk to the rest of the network through the model (`
 
 from agents.clinic import RuralClinic
 from agents.hospital import Hospital
-from agents.pathway import CarePolicy, CareNetwork, Event, Outcome
+from agents.pathway import CareNetwork, CarePolicy, Event, Outcome
 from agents.patient import Patient
 
 __all__ = [

@@ -19,7 +19,7 @@ class RuralClinic(mesa.Agent):
     kind = "clinic"
 
     def __init__(self, model: CareNetwork, facility_id: int, hub_id: int, linked: bool) -> None:
-        super().__init__(model)  # type: ignore[arg-type]
+        super().__init__(model)
         self.network = model
         self.facility_id = facility_id
         self.hub_id = hub_id
@@ -53,8 +53,9 @@ class RuralClinic(mesa.Agent):
     def answer(self, patient: Patient) -> None:
         """The hub's answer arrived: treat here or send the patient on."""
         if patient.decision == "treat_locally":
-            self.network.schedule(self.network.now + self.network.policy.clinic_treat_hours,
-                                  Event.TREATED, patient)
+            self.network.schedule(
+                self.network.now + self.network.policy.clinic_treat_hours, Event.TREATED, patient
+            )
         else:
             self._depart_after(patient, 0.0, "teleconsult")
 
@@ -68,8 +69,9 @@ class RuralClinic(mesa.Agent):
             self.present -= 1
             self.transfers_out += 1
         else:
-            self.network.schedule(self.network.now + self.network.policy.transfer_retry_hours,
-                                  Event.DEPART, patient)
+            self.network.schedule(
+                self.network.now + self.network.policy.transfer_retry_hours, Event.DEPART, patient
+            )
 
     def treated(self, patient: Patient) -> None:
         """A case resolved at the clinic goes home."""

@@ -41,7 +41,7 @@ class Hospital(mesa.Agent):
         icu_staffed: int,
         tele_specialists: int = 0,
     ) -> None:
-        super().__init__(model)  # type: ignore[arg-type]
+        super().__init__(model)
         self.network = model
         self.facility_id = facility_id
         self.ward_beds = ward_beds
@@ -73,8 +73,9 @@ class Hospital(mesa.Agent):
         patient.facility = self.facility_id
         if patient.need == Need.NONE:
             self.in_ed += 1
-            self.network.schedule(self.network.now + self.network.policy.ed_treat_hours,
-                                  Event.TREATED, patient)
+            self.network.schedule(
+                self.network.now + self.network.policy.ed_treat_hours, Event.TREATED, patient
+            )
         elif patient.need == Need.WARD:
             self.request_ward(patient)
         else:
@@ -102,8 +103,9 @@ class Hospital(mesa.Agent):
             not patient.ventilator or self.ventilators_in_use < self.ventilators
         )
 
-    def _board(self, queue: list[tuple[int, float, int, Patient]], patient: Patient,
-               limit_hours: float) -> None:
+    def _board(
+        self, queue: list[tuple[int, float, int, Patient]], patient: Patient, limit_hours: float
+    ) -> None:
         now = self.network.now
         patient.start_waiting(now)
         bisect.insort(queue, (patient.acuity, now, patient.patient_id, patient))
@@ -182,8 +184,9 @@ class Hospital(mesa.Agent):
                 self._free_bed(patient)
                 self.fill_ward()
         else:
-            self.network.schedule(self.network.now + self.network.policy.transfer_retry_hours,
-                                  Event.TIMEOUT, patient)
+            self.network.schedule(
+                self.network.now + self.network.policy.transfer_retry_hours, Event.TIMEOUT, patient
+            )
 
     # -- beds ---------------------------------------------------------------------------------
 
@@ -221,7 +224,9 @@ class Hospital(mesa.Agent):
 
     # -- telemedicine -------------------------------------------------------------------------
 
-    def answer_teleconsult(self, request_time: float, need: int, u_tele: float) -> tuple[float, str]:
+    def answer_teleconsult(
+        self, request_time: float, need: int, u_tele: float
+    ) -> tuple[float, str]:
         """Serve a teleconsult on the first free specialist; return answer time and decision."""
         policy = self.network.policy
         if not self.tele_free_at:

@@ -70,13 +70,19 @@ class RayBackend:
             if self.address:
                 ray.init(address=self.address, log_to_driver=True)
             else:
-                ray.init(address="local", num_cpus=self.workers, include_dashboard=False,
-                         log_to_driver=True)
+                ray.init(
+                    address="local",
+                    num_cpus=self.workers,
+                    include_dashboard=False,
+                    log_to_driver=True,
+                )
         except (ConnectionError, RuntimeError, ValueError) as error:
             where = self.address or "a local instance"
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-            raise ScenarioError(f"--address {where}: cannot reach Ray ({first}); start a "
-                                "cluster with `ray start --head` or drop --address") from None
+            raise ScenarioError(
+                f"--address {where}: cannot reach Ray ({first}); start a "
+                "cluster with `ray start --head` or drop --address"
+            ) from None
         self._started_ray = True
 
     def start(self, specs: list[ShardSpec], scenario: Scenario) -> list[pa.Table]:
@@ -84,8 +90,10 @@ class RayBackend:
         self._connect()
         available = ray.cluster_resources().get("CPU", 0)
         if available < min(self.workers, 1):
-            raise ScenarioError(f"--workers {self.workers}: the cluster has {available:g} CPUs; "
-                                "ask for fewer workers")
+            raise ScenarioError(
+                f"--workers {self.workers}: the cluster has {available:g} CPUs; "
+                "ask for fewer workers"
+            )
         share = min(1.0, self.workers / len(specs))
         data = scenario.model_dump(mode="json")
         self.actors = [

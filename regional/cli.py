@@ -62,8 +62,9 @@ def _days(text: str) -> float:
 def _setting(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE such as capacity.absenteeism=0.15, "
-                                         f"got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE such as capacity.absenteeism=0.15, got {text!r}"
+        )
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
@@ -73,21 +74,36 @@ def _setting(text: str) -> tuple[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``regional``."""
-    parser = _Parser(prog="regional", description="Regional network twin of Latin American "
-                     "healthcare networks.")
+    parser = _Parser(
+        prog="regional", description="Regional network twin of Latin American healthcare networks."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     run = sub.add_parser("run", help="run a scenario and write a run directory")
-    run.add_argument("scenario", nargs="?", default="chile",
-                     help="built-in name (see `regional scenarios`) or a scenario .yaml file")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default="chile",
+        help="built-in name (see `regional scenarios`) or a scenario .yaml file",
+    )
     run.add_argument("--days", type=_days, help="simulated days")
     run.add_argument("--seed", type=_seed, help="random seed; fixes every result")
     run.add_argument("--shards", type=_positive_int, help="geographic shards")
-    run.add_argument("--workers", type=_positive_int,
-                     help="CPU workers; more than 1 runs the shards on a local Ray instance")
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="CPU workers; more than 1 runs the shards on a local Ray instance",
+    )
     run.add_argument("--address", help="join a running Ray cluster (`auto` or host:port)")
     run.add_argument("--out", type=Path, help="run directory (default runs/<scenario>-<UTC time>)")
-    run.add_argument("--set", dest="settings", type=_setting, action="append", default=[],
-                     metavar="KEY=VALUE", help="override a parameter, e.g. care.max_transfer_hours=8")
+    run.add_argument(
+        "--set",
+        dest="settings",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. care.max_transfer_hours=8",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
     sub.add_parser("scenarios", help="list the built-in scenarios")
     return parser
@@ -121,8 +137,12 @@ def _run(args: argparse.Namespace) -> int:
     from regional.reporting import ConsoleReporter
     from regional.results import RunDirectoryError
 
-    overrides: dict[str, Any] = {"days": args.days, "seed": args.seed, "shards": args.shards,
-                                 "workers": args.workers}
+    overrides: dict[str, Any] = {
+        "days": args.days,
+        "seed": args.seed,
+        "shards": args.shards,
+        "workers": args.workers,
+    }
     overrides.update(dict(args.settings))
     scenario = load_scenario(args.scenario, **overrides)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -151,8 +171,10 @@ def _backend(workers: int, address: str | None) -> Any:
     try:
         from cluster.backend import RayBackend
     except ImportError as error:
-        raise UsageError(f"--workers {workers} needs Ray ({error}); install the `ray` extra "
-                         "or run with --workers 1") from None
+        raise UsageError(
+            f"--workers {workers} needs Ray ({error}); install the `ray` extra "
+            "or run with --workers 1"
+        ) from None
     return RayBackend(workers=workers, address=address)
 
 

@@ -138,8 +138,9 @@ class DemandModel:
         for surge in self.demand.surges:
             if surge.regions and region not in surge.regions and country not in surge.regions:
                 continue
-            factor = _surge_factor(hours / 24.0, surge.start_day, surge.ramp_days,
-                                   surge.plateau_days, surge.factor)
+            factor = _surge_factor(
+                hours / 24.0, surge.start_day, surge.ramp_days, surge.plateau_days, surge.factor
+            )
             cols = [i for i, name in enumerate(c.names) if name in surge.conditions]
             weights[:, cols] *= factor[:, None]
         return weights
@@ -193,14 +194,22 @@ class DemandModel:
             if k is None:
                 k = keys[key] = len(profiles)
                 profiles.append(
-                    self.hourly_profile(block_start, float(places.lat[i]), key[0],
-                                        str(places.region[i]), str(places.country[i]))
+                    self.hourly_profile(
+                        block_start,
+                        float(places.lat[i]),
+                        key[0],
+                        str(places.region[i]),
+                        str(places.country[i]),
+                    )
                 )
             key_of[i] = k
         cum = [np.concatenate(([0.0], np.cumsum(m))) for m, _ in profiles]
-        rate = places.population * (
-            places.hospital_rate_per_1000_year + places.minor_rate_per_1000_year
-        ) / 1000.0 / HOURS_PER_YEAR
+        rate = (
+            places.population
+            * (places.hospital_rate_per_1000_year + places.minor_rate_per_1000_year)
+            / 1000.0
+            / HOURS_PER_YEAR
+        )
         expected = rate * np.array([cum[k][-1] for k in key_of])
 
         counts = np.zeros(len(places), dtype=np.int64)
@@ -209,8 +218,9 @@ class DemandModel:
             rng = np.random.default_rng([self.seed, _STREAM_PLACE, int(places.index[i]), block])
             n = int(rng.poisson(expected[i]))
             if n >= 2**SEQ_BITS:
-                raise ValueError("more than a million episodes in one place and week; "
-                                 "lower the demand rates")
+                raise ValueError(
+                    "more than a million episodes in one place and week; lower the demand rates"
+                )
             counts[i] = n
             if n:
                 draws.append(rng.random((n, _U_COLUMNS)))
@@ -296,8 +306,9 @@ class DemandModel:
         mu = np.log(mean) - sigma2 / 2.0
         return np.asarray(np.exp(mu + np.sqrt(sigma2) * ndtri(u)))
 
-    def residual_stay(self, u_point: np.ndarray, u_length: np.ndarray,
-                      mean: np.ndarray | float) -> np.ndarray:
+    def residual_stay(
+        self, u_point: np.ndarray, u_length: np.ndarray, mean: np.ndarray | float
+    ) -> np.ndarray:
         """Hours left of the stays of patients found in bed at a random instant.
 
         A patient in bed at a given moment is more likely to be on a long stay (the stay is

@@ -57,13 +57,16 @@ class Network:
         """Each shard's facilities and expected load, and the share of flow that crosses."""
         f = self.facilities
         shards = []
-        for s, group in f.groupby("shard", sort=True):
-            shards.append({
-                "shard": int(s),
-                "facilities": int(len(group)),
-                "hospitals": int((group["kind"] == "hospital").sum()),
-                "expected_patients_per_day": round(float(group["expected_load"].sum()), 2),
-            })
+        for s in sorted(f["shard"].unique()):
+            group = f[f["shard"] == s]
+            shards.append(
+                {
+                    "shard": int(s),
+                    "facilities": len(group),
+                    "hospitals": int((group["kind"] == "hospital").sum()),
+                    "expected_patients_per_day": round(float(group["expected_load"].sum()), 2),
+                }
+            )
         return {"shards": shards, "crossing_flow_share": round(self.crossing_flow_share(), 4)}
 
     def crossing_flow_share(self) -> float:
@@ -85,8 +88,12 @@ class Network:
         if len(icu) and len(no_icu):
             from geodata.travel import haversine_km
 
-            d = haversine_km(no_icu["lon"].to_numpy()[:, None], no_icu["lat"].to_numpy()[:, None],
-                             icu["lon"].to_numpy()[None, :], icu["lat"].to_numpy()[None, :])
+            d = haversine_km(
+                no_icu["lon"].to_numpy()[:, None],
+                no_icu["lat"].to_numpy()[:, None],
+                icu["lon"].to_numpy()[None, :],
+                icu["lat"].to_numpy()[None, :],
+            )
             nearest = icu["facility_id"].to_numpy()[np.argmin(d, axis=1)]
             share_icu = 0.08
             load = no_icu["expected_load"].to_numpy() * share_icu
@@ -104,8 +111,12 @@ def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
         "icu_patients_per_nurse": cap.icu_patients_per_nurse,
         "clinic_max_access_minutes": scenario.geography.clinic_max_access_minutes,
     }
-    for name in ("hospitals_per_100k", "beds_per_1000", "icu_beds_per_100k",
-                 "ventilators_per_icu_bed"):
+    for name in (
+        "hospitals_per_100k",
+        "beds_per_1000",
+        "icu_beds_per_100k",
+        "ventilators_per_icu_bed",
+    ):
         value = getattr(cap, name)
         if value is not None:
             overrides[name] = value
@@ -115,15 +126,20 @@ def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
 def travel_rules(scenario: Scenario) -> TravelRules:
     """Travel-time rules from the scenario's geography section."""
     g = scenario.geography
-    return TravelRules(circuity=g.circuity, speed_urban_kmh=g.speed_urban_kmh,
-                       speed_rural_kmh=g.speed_rural_kmh, speed_remote_kmh=g.speed_remote_kmh)
+    return TravelRules(
+        circuity=g.circuity,
+        speed_urban_kmh=g.speed_urban_kmh,
+        speed_rural_kmh=g.speed_rural_kmh,
+        speed_remote_kmh=g.speed_remote_kmh,
+    )
 
 
 def build_network(scenario: Scenario) -> Network:
     """Places, facilities, catchments, staffing and shards of a scenario."""
     try:
-        places = load_places(scenario.geography.countries,
-                             min_population=scenario.geography.min_place_population)
+        places = load_places(
+            scenario.geography.countries, min_population=scenario.geography.min_place_population
+        )
     except ValueError as error:
         raise ScenarioError(f"geography.countries: {error}") from None
     places = places.reset_index(drop=True)
@@ -156,18 +172,24 @@ def assemble(
     facilities["remote"] = facilities["setting"].to_numpy() == "remote"
     clinic = facilities["kind"].to_numpy() == "clinic"
     fid = facilities["facility_id"].to_numpy()
-    facilities["linked"] = clinic & (facilities["hub_id"].to_numpy() >= 0) & (
-        np.mod(fid * GOLDEN, 1.0) < scenario.telemedicine.coverage
+    facilities["linked"] = (
+        clinic
+        & (facilities["hub_id"].to_numpy() >= 0)
+        & (np.mod(fid * GOLDEN, 1.0) < scenario.telemedicine.coverage)
     )
     facilities["tele_specialists"] = np.where(
         facilities["is_hub"].to_numpy(), scenario.telemedicine.specialists_per_hub, 0
     ).astype(np.int32)
-    daily = demand["population"].to_numpy() * (
-        demand["hospital_rate_per_1000_year"].to_numpy()
-        + demand["minor_rate_per_1000_year"].to_numpy()
-    ) / 1000.0 / 365.25
-    load = np.bincount(demand["facility_id"].to_numpy(), weights=daily,
-                       minlength=len(facilities))
+    daily = (
+        demand["population"].to_numpy()
+        * (
+            demand["hospital_rate_per_1000_year"].to_numpy()
+            + demand["minor_rate_per_1000_year"].to_numpy()
+        )
+        / 1000.0
+        / 365.25
+    )
+    load = np.bincount(demand["facility_id"].to_numpy(), weights=daily, minlength=len(facilities))
     facilities["expected_load"] = load
     if scenario.shards > len(facilities):
         raise ScenarioError(
@@ -178,50 +200,66 @@ def assemble(
     return Network(scenario, places, facilities, demand, travel, filled)
 
 
-def demand_points(scenario: Scenario, places: pd.DataFrame,
-                  facilities: pd.DataFrame) -> pd.DataFrame:
+def demand_points(
+    scenario: Scenario, places: pd.DataFrame, facilities: pd.DataFrame
+) -> pd.DataFrame:
     """Where episodes start: each place's people shared among the facilities of the town that
     serves it first, in proportion to their beds (a city with ten hospitals sends its patients
     to all ten). Each row owns a random stream, keyed by its index.
     """
     served_by = facilities.set_index("facility_id").loc[places["facility_id"].to_numpy()]
-    first = pd.DataFrame({
-        "place_row": np.arange(len(places)),
-        "town": served_by["place_id"].to_numpy(),
-        "kind": served_by["kind"].to_numpy(),
-    })
-    weight = np.where(facilities["kind"].to_numpy() == "hospital",
-                      facilities["ward_beds"].to_numpy() + facilities["icu_beds"].to_numpy(), 1)
-    options = pd.DataFrame({
-        "town": facilities["place_id"].to_numpy(),
-        "kind": facilities["kind"].to_numpy(),
-        "facility_id": facilities["facility_id"].to_numpy(),
-        "weight": np.maximum(weight, 1).astype(np.float64),
-    })
+    first = pd.DataFrame(
+        {
+            "place_row": np.arange(len(places)),
+            "town": served_by["place_id"].to_numpy(),
+            "kind": served_by["kind"].to_numpy(),
+        }
+    )
+    weight = np.where(
+        facilities["kind"].to_numpy() == "hospital",
+        facilities["ward_beds"].to_numpy() + facilities["icu_beds"].to_numpy(),
+        1,
+    )
+    options = pd.DataFrame(
+        {
+            "town": facilities["place_id"].to_numpy(),
+            "kind": facilities["kind"].to_numpy(),
+            "facility_id": facilities["facility_id"].to_numpy(),
+            "weight": np.maximum(weight, 1).astype(np.float64),
+        }
+    )
     rows = first.merge(options, on=["town", "kind"], how="left", sort=False)
     rows = rows.sort_values(["place_row", "facility_id"], kind="stable").reset_index(drop=True)
     rows["share"] = rows["weight"] / rows.groupby("place_row")["weight"].transform("sum")
     p = places.iloc[rows["place_row"].to_numpy()].reset_index(drop=True)
     d = scenario.demand
-    rate = p["country"].map(
-        lambda c: d.admissions_per_1000_year
-        or ADMISSIONS_PER_1000_YEAR.get(c, ADMISSIONS_LAC_AVERAGE)
-    ).astype(float)
+    rate = (
+        p["country"]
+        .map(
+            lambda c: (
+                d.admissions_per_1000_year
+                or ADMISSIONS_PER_1000_YEAR.get(c, ADMISSIONS_LAC_AVERAGE)
+            )
+        )
+        .astype(float)
+    )
     kind = rows["kind"].to_numpy()
-    return pd.DataFrame({
-        "place_id": p["place_id"].to_numpy(dtype=np.int64),
-        "region": p["region"].to_numpy(),
-        "country": p["country"].to_numpy(),
-        "lat": p["lat"].to_numpy(dtype=np.float64),
-        "utc_offset_hours": p["utc_offset_hours"].to_numpy(dtype=np.float64),
-        "population": p["population"].to_numpy(dtype=np.float64) * rows["share"].to_numpy(),
-        "facility_id": rows["facility_id"].to_numpy(dtype=np.int32),
-        "access_minutes": p["access_minutes"].to_numpy(dtype=np.float64),
-        "hospital_rate_per_1000_year": rate.to_numpy(),
-        "minor_rate_per_1000_year": np.where(kind == "clinic",
-                                             d.clinic_presentations_per_1000_year,
-                                             d.ed_visits_per_1000_year),
-    })
+    return pd.DataFrame(
+        {
+            "place_id": p["place_id"].to_numpy(dtype=np.int64),
+            "region": p["region"].to_numpy(),
+            "country": p["country"].to_numpy(),
+            "lat": p["lat"].to_numpy(dtype=np.float64),
+            "utc_offset_hours": p["utc_offset_hours"].to_numpy(dtype=np.float64),
+            "population": p["population"].to_numpy(dtype=np.float64) * rows["share"].to_numpy(),
+            "facility_id": rows["facility_id"].to_numpy(dtype=np.int32),
+            "access_minutes": p["access_minutes"].to_numpy(dtype=np.float64),
+            "hospital_rate_per_1000_year": rate.to_numpy(),
+            "minor_rate_per_1000_year": np.where(
+                kind == "clinic", d.clinic_presentations_per_1000_year, d.ed_visits_per_1000_year
+            ),
+        }
+    )
 
 
 def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
@@ -233,24 +271,26 @@ def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
                 f"{extra.facility!r}; use a code such as {facilities['code'].iloc[0]} "
                 "(see facilities.parquet of a run)"
             )
-        row = facilities.index[match][0]
+        row = int(np.flatnonzero(match.to_numpy())[0])
         for column in ("ward_beds", "icu_beds", "ventilators"):
-            value = int(facilities.at[row, column]) + getattr(extra, column)
+            values = facilities[column].to_numpy().copy()
+            value = int(values[row]) + getattr(extra, column)
             if value < 0:
                 raise ScenarioError(
                     f"capacity.extra_beds[{i}].{column}: would leave {value} at "
                     f"{extra.facility}; remove at most what it has"
                 )
-            facilities.at[row, column] = value
-        rules = scenario.capacity
-        facilities.at[row, "ward_nurses_per_shift"] = max(
-            int(facilities.at[row, "ward_nurses_per_shift"]),
-            math.ceil(int(facilities.at[row, "ward_beds"]) / rules.ward_patients_per_nurse),
-        )
-        facilities.at[row, "icu_nurses_per_shift"] = max(
-            int(facilities.at[row, "icu_nurses_per_shift"]),
-            math.ceil(int(facilities.at[row, "icu_beds"]) / rules.icu_patients_per_nurse),
-        )
+            values[row] = value
+            facilities[column] = values
+        cap = scenario.capacity
+        for beds, nurses, ratio in (
+            ("ward_beds", "ward_nurses_per_shift", cap.ward_patients_per_nurse),
+            ("icu_beds", "icu_nurses_per_shift", cap.icu_patients_per_nurse),
+        ):
+            values = facilities[nurses].to_numpy().copy()
+            needed = math.ceil(int(facilities[beds].to_numpy()[row]) / ratio)
+            values[row] = max(int(values[row]), needed)
+            facilities[nurses] = values
 
 
 def _staff(scenario: Scenario, facilities: pd.DataFrame) -> None:
@@ -298,8 +338,20 @@ def demand_model(scenario: Scenario) -> DemandModel:
 
 
 FACILITY_SPEC_COLUMNS = (
-    "facility_id", "kind", "lon", "lat", "remote", "ward_beds", "icu_beds", "ventilators",
-    "ward_staffed", "icu_staffed", "tele_specialists", "hub_id", "linked", "place_id",
+    "facility_id",
+    "kind",
+    "lon",
+    "lat",
+    "remote",
+    "ward_beds",
+    "icu_beds",
+    "ventilators",
+    "ward_staffed",
+    "icu_staffed",
+    "tele_specialists",
+    "hub_id",
+    "linked",
+    "place_id",
 )
 
 
@@ -307,7 +359,6 @@ def shard_specs(network: Network) -> list[ShardSpec]:
     """One build specification per shard."""
     s = network.scenario
     f = network.facilities
-    p = network.places
     hospitals = f[f["kind"] == "hospital"]
     directory = HospitalDirectory(
         facility_id=hospitals["facility_id"].to_numpy(dtype=np.int32),
@@ -333,20 +384,22 @@ def shard_specs(network: Network) -> list[ShardSpec]:
     specs = []
     for shard in range(s.shards):
         own = f[f["shard"] == shard].sort_values("facility_id")
-        specs.append(ShardSpec(
-            shard=shard,
-            facilities={c: own[c].to_numpy() for c in FACILITY_SPEC_COLUMNS},
-            places=all_points.take(np.flatnonzero(shard_of_point == shard)),
-            hospitals=directory,
-            horizon_hours=s.hours,
-            window_hours=s.window_hours,
-            sample_hours=s.sample_hours,
-            seed=s.seed,
-            initial_ward_occupancy=s.capacity.initial_ward_occupancy,
-            initial_icu_occupancy=s.capacity.initial_icu_occupancy,
-            dispatch_hours=s.care.transfer_dispatch_minutes / 60.0,
-            max_transfer_minutes=s.care.max_transfer_hours * 60.0,
-            max_transfers=s.care.max_transfers_per_patient,
-            travel=network.travel,
-        ))
+        specs.append(
+            ShardSpec(
+                shard=shard,
+                facilities={c: own[c].to_numpy() for c in FACILITY_SPEC_COLUMNS},
+                places=all_points.take(np.flatnonzero(shard_of_point == shard)),
+                hospitals=directory,
+                horizon_hours=s.hours,
+                window_hours=s.window_hours,
+                sample_hours=s.sample_hours,
+                seed=s.seed,
+                initial_ward_occupancy=s.capacity.initial_ward_occupancy,
+                initial_icu_occupancy=s.capacity.initial_icu_occupancy,
+                dispatch_hours=s.care.transfer_dispatch_minutes / 60.0,
+                max_transfer_minutes=s.care.max_transfer_hours * 60.0,
+                max_transfers=s.care.max_transfers_per_patient,
+                travel=network.travel,
+            )
+        )
     return specs

@@ -35,25 +35,35 @@ def partition(facilities: pd.DataFrame, load: np.ndarray, shards: int) -> np.nda
     """
     n = len(facilities)
     if not 1 <= shards <= max(n, 1):
-        raise ValueError(f"shards must be between 1 and the number of facilities ({n}); "
-                         f"got {shards}")
+        raise ValueError(
+            f"shards must be between 1 and the number of facilities ({n}); got {shards}"
+        )
     if shards == 1:
         return np.zeros(n, dtype=np.int32)
-    frame = pd.DataFrame({
-        "region": facilities["region"].to_numpy(),
-        "lon": facilities["lon"].to_numpy(),
-        "lat": facilities["lat"].to_numpy(),
-        "load": np.maximum(load, 1e-6),
-        "fid": facilities["facility_id"].to_numpy(),
-        "z": z_order(facilities["lon"].to_numpy(), facilities["lat"].to_numpy()),
-    })
+    frame = pd.DataFrame(
+        {
+            "region": facilities["region"].to_numpy(),
+            "lon": facilities["lon"].to_numpy(),
+            "lat": facilities["lat"].to_numpy(),
+            "load": np.maximum(load, 1e-6),
+            "fid": facilities["facility_id"].to_numpy(),
+            "z": z_order(facilities["lon"].to_numpy(), facilities["lat"].to_numpy()),
+        }
+    )
     weighted = frame.assign(wlon=frame.lon * frame.load, wlat=frame.lat * frame.load)
     regions = weighted.groupby("region", sort=True)[["wlon", "wlat", "load"]].sum()
-    region_z = z_order((regions.wlon / regions.load).to_numpy(),
-                       (regions.wlat / regions.load).to_numpy())
+    region_z = z_order(
+        (regions.wlon / regions.load).to_numpy(), (regions.wlat / regions.load).to_numpy()
+    )
     frame["region_z"] = frame["region"].map(dict(zip(regions.index, region_z, strict=True)))
-    order = np.lexsort((frame.fid.to_numpy(), frame.z.to_numpy(), frame.region.to_numpy(),
-                        frame.region_z.to_numpy()))
+    order = np.lexsort(
+        (
+            frame.fid.to_numpy(),
+            frame.z.to_numpy(),
+            frame.region.to_numpy(),
+            frame.region_z.to_numpy(),
+        )
+    )
     cumulative = np.cumsum(frame.load.to_numpy()[order])
     targets = cumulative[-1] * np.arange(1, shards) / shards
     cuts = np.searchsorted(cumulative, targets, side="left") + 1

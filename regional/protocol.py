@@ -24,8 +24,10 @@ class ProtocolError(ValueError):
 
 
 def _schema(name: str, fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
-    return pa.schema(fields, metadata={"regional.table": name,
-                                       "regional.protocol_version": str(PROTOCOL_VERSION)})
+    return pa.schema(
+        fields,
+        metadata={"regional.table": name, "regional.protocol_version": str(PROTOCOL_VERSION)},
+    )
 
 
 PATIENT_FIELDS: list[tuple[str, pa.DataType]] = [
@@ -117,12 +119,15 @@ def validate(table: pa.Table, name: str) -> pa.Table:
     schema = SCHEMAS[name]
     for f in schema:
         if f.name not in table.column_names:
-            raise ProtocolError(f"{name} table: column {f.name!r} is missing (schema v"
-                                f"{PROTOCOL_VERSION})")
+            raise ProtocolError(
+                f"{name} table: column {f.name!r} is missing (schema v{PROTOCOL_VERSION})"
+            )
         got = table.schema.field(f.name).type
         if got != f.type:
-            raise ProtocolError(f"{name} table: column {f.name!r} has type {got}, "
-                                f"expected {f.type} (schema v{PROTOCOL_VERSION})")
+            raise ProtocolError(
+                f"{name} table: column {f.name!r} has type {got}, "
+                f"expected {f.type} (schema v{PROTOCOL_VERSION})"
+            )
     return table.select(schema.names).replace_schema_metadata(schema.metadata)
 
 

@@ -25,27 +25,59 @@ def _register(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
     return schema
 
 
-PATIENT_LOG_SCHEMA = _register([
-    ("patient_id", pa.int64()), ("origin_place", pa.int64()), ("first_facility", pa.int32()),
-    ("final_facility", pa.int32()), ("condition", pa.int8()), ("acuity", pa.int8()),
-    ("need", pa.int8()), ("ventilator", pa.bool_()), ("onset_time", pa.float64()),
-    ("arrival_time", pa.float64()), ("admit_time", pa.float64()), ("icu_time", pa.float64()),
-    ("end_time", pa.float64()), ("outcome", pa.string()), ("n_transfers", pa.int16()),
-    ("teleconsulted", pa.bool_()), ("escalated", pa.bool_()), ("waited_hours", pa.float64()),
-])
-TRANSFER_LOG_SCHEMA = _register([
-    ("patient_id", pa.int64()), ("from_facility", pa.int32()), ("to_facility", pa.int32()),
-    ("depart_time", pa.float64()), ("arrive_time", pa.float64()), ("reason", pa.string()),
-])
-REFERRAL_LOG_SCHEMA = _register([
-    ("patient_id", pa.int64()), ("clinic", pa.int32()), ("hub", pa.int32()),
-    ("request_time", pa.float64()), ("answer_time", pa.float64()), ("decision", pa.string()),
-])
-TIMESERIES_LOG_SCHEMA = _register([
-    ("facility_id", pa.int32()), ("time", pa.float64()), ("ward_occupied", pa.int32()),
-    ("icu_occupied", pa.int32()), ("ventilators_in_use", pa.int32()), ("waiting", pa.int32()),
-    ("in_ed", pa.int32()),
-])
+PATIENT_LOG_SCHEMA = _register(
+    [
+        ("patient_id", pa.int64()),
+        ("origin_place", pa.int64()),
+        ("first_facility", pa.int32()),
+        ("final_facility", pa.int32()),
+        ("condition", pa.int8()),
+        ("acuity", pa.int8()),
+        ("need", pa.int8()),
+        ("ventilator", pa.bool_()),
+        ("onset_time", pa.float64()),
+        ("arrival_time", pa.float64()),
+        ("admit_time", pa.float64()),
+        ("icu_time", pa.float64()),
+        ("end_time", pa.float64()),
+        ("outcome", pa.string()),
+        ("n_transfers", pa.int16()),
+        ("teleconsulted", pa.bool_()),
+        ("escalated", pa.bool_()),
+        ("waited_hours", pa.float64()),
+    ]
+)
+TRANSFER_LOG_SCHEMA = _register(
+    [
+        ("patient_id", pa.int64()),
+        ("from_facility", pa.int32()),
+        ("to_facility", pa.int32()),
+        ("depart_time", pa.float64()),
+        ("arrive_time", pa.float64()),
+        ("reason", pa.string()),
+    ]
+)
+REFERRAL_LOG_SCHEMA = _register(
+    [
+        ("patient_id", pa.int64()),
+        ("clinic", pa.int32()),
+        ("hub", pa.int32()),
+        ("request_time", pa.float64()),
+        ("answer_time", pa.float64()),
+        ("decision", pa.string()),
+    ]
+)
+TIMESERIES_LOG_SCHEMA = _register(
+    [
+        ("facility_id", pa.int32()),
+        ("time", pa.float64()),
+        ("ward_occupied", pa.int32()),
+        ("icu_occupied", pa.int32()),
+        ("ventilators_in_use", pa.int32()),
+        ("waiting", pa.int32()),
+        ("in_ed", pa.int32()),
+    ]
+)
 
 
 class ColumnBuffer:
@@ -75,8 +107,9 @@ class ColumnBuffer:
         columns = list(zip(*self.rows, strict=True))
         if schema is None:
             return pa.table({c: pa.array(v) for c, v in zip(self.columns, columns, strict=True)})
-        arrays = [pa.array(v, type=f.type, from_pandas=True)
-                  for f, v in zip(schema, columns, strict=True)]
+        arrays = [
+            pa.array(v, type=f.type, from_pandas=True) for f, v in zip(schema, columns, strict=True)
+        ]
         return pa.Table.from_arrays(arrays, schema=schema)
 
     def flush(self) -> None:

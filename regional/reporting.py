@@ -70,14 +70,18 @@ class ConsoleReporter:
     def update(self, progress: RunProgress) -> None:
         """Advance the bar after a window."""
         if self._progress is not None:
-            self._progress.update(self._task, completed=progress.simulated_hours / 24.0,
-                                  patients=progress.patients)
+            self._progress.update(
+                self._task, completed=progress.simulated_hours / 24.0, patients=progress.patients
+            )
 
     def report(self, result: RunResult, path: Path) -> None:
         """Print the key results and where the run directory is."""
         if not self.quiet:
-            table = Table(title=f"{self.scenario.name}: {self.scenario.days:g} days from "
-                          f"{self.scenario.start:%Y-%m-%d}", show_header=False)
+            table = Table(
+                title=f"{self.scenario.name}: {self.scenario.days:g} days from "
+                f"{self.scenario.start:%Y-%m-%d}",
+                show_header=False,
+            )
             table.add_column("result")
             table.add_column("value", justify="right")
             for key, label, fmt in KEY_RESULTS:

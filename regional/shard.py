@@ -17,7 +17,7 @@ import heapq
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import numpy as np
@@ -85,7 +85,7 @@ class ShardModel(mesa.Model):
         self._sample_index = 0
         self._travel_rows: dict[int, np.ndarray] = {}
         self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
-        self._claimed = {}
+        self._claimed: dict[int, np.ndarray] = {}
         self.patients_log = ColumnBuffer(PATIENT_LOG_COLUMNS)
         self.transfers_log = ColumnBuffer(TRANSFER_LOG_COLUMNS)
         self.referrals_log = ColumnBuffer(REFERRAL_LOG_COLUMNS)
@@ -117,9 +117,14 @@ class ShardModel(mesa.Model):
             fid = int(f["facility_id"][i])
             if f["kind"][i] == "hospital":
                 hospital = Hospital(
-                    self, fid, int(f["ward_beds"][i]), int(f["icu_beds"][i]),
-                    int(f["ventilators"][i]), int(f["ward_staffed"][i]),
-                    int(f["icu_staffed"][i]), int(f["tele_specialists"][i]),
+                    self,
+                    fid,
+                    int(f["ward_beds"][i]),
+                    int(f["icu_beds"][i]),
+                    int(f["ventilators"][i]),
+                    int(f["ward_staffed"][i]),
+                    int(f["icu_staffed"][i]),
+                    int(f["tele_specialists"][i]),
                 )
                 self.hospitals.append(hospital)
                 self.facilities[fid] = hospital
@@ -127,8 +132,7 @@ class ShardModel(mesa.Model):
                 clinic = RuralClinic(self, fid, int(f["hub_id"][i]), bool(f["linked"][i]))
                 self.clinics.append(clinic)
                 self.facilities[fid] = clinic
-        self._place_of = dict(zip(f["facility_id"].tolist(), f["place_id"].tolist(),
-                                  strict=True))
+        self._place_of = dict(zip(f["facility_id"].tolist(), f["place_id"].tolist(), strict=True))
 
     def _admit_census(self) -> None:
         """Fill each hospital to its starting occupancy with patients already in their stay."""
@@ -143,19 +147,36 @@ class ShardModel(mesa.Model):
                 continue
             rng = self.demand.census_stream(fid)
             u = rng.random((n, 5))
-            condition = np.minimum(np.searchsorted(np.cumsum(share), u[:, 0], side="right"),
-                                   len(share) - 1)
+            condition = np.minimum(
+                np.searchsorted(np.cumsum(share), u[:, 0], side="right"), len(share) - 1
+            )
             icu = np.arange(n) >= n_ward
             ventilator = icu & (u[:, 1] < courses.p_ventilator[condition])
-            mean = np.where(icu, courses.los_icu_hours[condition],
-                            courses.los_ward_hours[condition])
+            mean = np.where(
+                icu, courses.los_icu_hours[condition], courses.los_ward_hours[condition]
+            )
             remaining = self.demand.residual_stay(u[:, 2], u[:, 3], mean)
             for k in range(n):
+                # a census patient is ventilated only while the hospital has a ventilator free
+                ventilated = bool(ventilator[k]) and (
+                    hospital.ventilators_in_use < hospital.ventilators
+                )
                 patient = Patient(
-                    self, CENSUS_ID_BASE | (fid << 20) | k, self._place_of[fid],
-                    int(condition[k]), 1 if ventilator[k] else (2 if icu[k] else 3),
-                    2 if icu[k] else 1, bool(ventilator[k]), float(remaining[k]), math.nan,
-                    0.0, float(u[k, 4]), 1.0, 0.0, 0.0, fid,
+                    self,
+                    CENSUS_ID_BASE | (fid << 20) | k,
+                    self._place_of[fid],
+                    int(condition[k]),
+                    1 if ventilated else (2 if icu[k] else 3),
+                    2 if icu[k] else 1,
+                    ventilated,
+                    float(remaining[k]),
+                    math.nan,
+                    0.0,
+                    float(u[k, 4]),
+                    1.0,
+                    0.0,
+                    0.0,
+                    fid,
                 )
                 self.census_patients += 1
                 if icu[k]:
@@ -189,18 +210,35 @@ class ShardModel(mesa.Model):
         patient.stop_waiting(now)
         patient.n_transfers += 1
         arrive = now + self.spec.dispatch_hours + minutes / 60.0
-        self.transfers_log.append((patient.patient_id, source.facility_id, destination, now,
-                                   arrive, reason))
-        self._out_transfers.append((*[getattr(patient, n) for n in TRAVELLING_FIELDS],
-                                    source.facility_id, destination, now, arrive, reason))
+        self.transfers_log.append(
+            (patient.patient_id, source.facility_id, destination, now, arrive, reason)
+        )
+        self._out_transfers.append(
+            (
+                *[getattr(patient, n) for n in TRAVELLING_FIELDS],
+                source.facility_id,
+                destination,
+                now,
+                arrive,
+                reason,
+            )
+        )
         patient.epoch += 1
         patient.remove()
         return True
 
     def request_teleconsult(self, patient: Patient, clinic: RuralClinic) -> None:
         """Ask the clinic's hub; the patient waits at the clinic for the answer."""
-        self._out_referrals.append((patient.patient_id, clinic.facility_id, clinic.hub_id,
-                                    self.now, patient.need, patient.u_tele))
+        self._out_referrals.append(
+            (
+                patient.patient_id,
+                clinic.facility_id,
+                clinic.hub_id,
+                self.now,
+                patient.need,
+                patient.u_tele,
+            )
+        )
         self.awaiting_answer[patient.patient_id] = patient
 
     # -- one window ---------------------------------------------------------------------------
@@ -222,19 +260,22 @@ class ShardModel(mesa.Model):
 
     def _receive(self, inbox: protocol.Inbox) -> None:
         board = inbox.board
-        free = np.column_stack([
-            board.column("ward_free").to_numpy(),
-            board.column("icu_free").to_numpy(),
-            board.column("ventilators_free").to_numpy(),
-        ])
+        free = np.column_stack(
+            [
+                board.column("ward_free").to_numpy(),
+                board.column("icu_free").to_numpy(),
+                board.column("ventilators_free").to_numpy(),
+            ]
+        )
         self._board_free = free.astype(np.int64)
-        self._claimed: dict[int, np.ndarray] = {}
+        self._claimed = {}
         answers = inbox.answers
         if answers.num_rows:
             for pid, answer_time, decision in zip(
                 answers.column("patient_id").to_pylist(),
                 answers.column("answer_time").to_pylist(),
-                answers.column("decision").to_pylist(), strict=True,
+                answers.column("decision").to_pylist(),
+                strict=True,
             ):
                 patient = self.awaiting_answer.pop(pid)
                 patient.decision = decision
@@ -242,8 +283,10 @@ class ShardModel(mesa.Model):
         referrals = inbox.referrals
         if referrals.num_rows:
             for pid, clinic, hub, request_time, need, u_tele in zip(
-                *(referrals.column(c).to_pylist() for c in
-                  ("patient_id", "clinic", "hub", "request_time", "need", "u_tele")),
+                *(
+                    referrals.column(c).to_pylist()
+                    for c in ("patient_id", "clinic", "hub", "request_time", "need", "u_tele")
+                ),
                 strict=True,
             ):
                 hospital = self.facilities[hub]
@@ -259,17 +302,28 @@ class ShardModel(mesa.Model):
 
     def _admit_transfer(self, row: dict[str, Any]) -> None:
         patient = Patient(
-            self, row["patient_id"], row["origin_place"], row["condition"], row["acuity"],
-            row["need"], row["ventilator"], row["los_hours"],
-            _nan(row["escalate_after_hours"]), row["los_icu_after_hours"], row["u_death"],
-            row["u_tele"], row["onset_time"], row["arrival_time"], row["first_facility"],
+            self,
+            row["patient_id"],
+            row["origin_place"],
+            row["condition"],
+            row["acuity"],
+            row["need"],
+            row["ventilator"],
+            row["los_hours"],
+            _nan(row["escalate_after_hours"]),
+            row["los_icu_after_hours"],
+            row["u_death"],
+            row["u_tele"],
+            row["onset_time"],
+            row["arrival_time"],
+            row["first_facility"],
         )
         for name in ("waited_hours", "n_transfers", "teleconsulted", "escalated"):
             setattr(patient, name, row[name])
         patient.admit_time = _nan(row["admit_time"])
         patient.icu_time = _nan(row["icu_time"])
         patient.facility = row["to_facility"]
-        self.facilities[patient.facility].transfers_in += 1  # type: ignore[union-attr]
+        self._hospital(patient).transfers_in += 1
         self._arriving += 1
         self.schedule(max(row["arrive_time"], self.now), Event.ARRIVE, patient)
 
@@ -281,8 +335,10 @@ class ShardModel(mesa.Model):
                 break
             # the current block may not cover the window: bring in the next block's episodes
             next_block = self._block + 1
-            if next_block * BLOCK_HOURS >= end or next_block * BLOCK_HOURS >= \
-                    self.spec.horizon_hours:
+            if (
+                next_block * BLOCK_HOURS >= end
+                or next_block * BLOCK_HOURS >= self.spec.horizon_hours
+            ):
                 break
             self._load_block(next_block)
         a = self._arrivals
@@ -293,10 +349,39 @@ class ShardModel(mesa.Model):
         if stop <= lo:
             return
         cols = [a[name][lo:stop].tolist() for name in ARRIVAL_FIELDS]
-        for (pid, place, fac, onset, arrival, cond, acuity, need, vent, los, esc, los_icu,
-             u_death, u_tele) in zip(*cols, strict=True):
-            patient = Patient(self, pid, place, cond, acuity, need, vent, los, esc, los_icu,
-                              u_death, u_tele, onset, arrival, fac)
+        for (
+            pid,
+            place,
+            fac,
+            onset,
+            arrival,
+            cond,
+            acuity,
+            need,
+            vent,
+            los,
+            esc,
+            los_icu,
+            u_death,
+            u_tele,
+        ) in zip(*cols, strict=True):
+            patient = Patient(
+                self,
+                pid,
+                place,
+                cond,
+                acuity,
+                need,
+                vent,
+                los,
+                esc,
+                los_icu,
+                u_death,
+                u_tele,
+                onset,
+                arrival,
+                fac,
+            )
             self.schedule(arrival, Event.ARRIVE, patient)
         self._arriving += stop - lo
         self._new_patients += stop - lo
@@ -306,7 +391,7 @@ class ShardModel(mesa.Model):
         fresh = self.demand.generate_block(self.spec.places, block)
         a = self._arrivals
         if a and self._arrival_next < len(a["arrival"]):
-            rest = {k: v[self._arrival_next:] for k, v in a.items()}
+            rest = {k: v[self._arrival_next :] for k, v in a.items()}
             merged = {k: np.concatenate([rest[k], fresh[k]]) for k in fresh}
             order = np.lexsort((merged["patient_id"], merged["arrival"]))
             fresh = {k: v[order] for k, v in merged.items()}
@@ -341,8 +426,17 @@ class ShardModel(mesa.Model):
     def _sample(self, at: float) -> None:
         log = self.timeseries_log
         for h in self.hospitals:
-            log.append((h.facility_id, at, h.ward_occupied, h.icu_occupied,
-                        h.ventilators_in_use, len(h.ward_queue) + len(h.icu_queue), h.in_ed))
+            log.append(
+                (
+                    h.facility_id,
+                    at,
+                    h.ward_occupied,
+                    h.icu_occupied,
+                    h.ventilators_in_use,
+                    len(h.ward_queue) + len(h.icu_queue),
+                    h.in_ed,
+                )
+            )
         for c in self.clinics:
             log.append((c.facility_id, at, 0, 0, 0, c.present, 0))
         self._sample_index += 1
@@ -353,17 +447,24 @@ class ShardModel(mesa.Model):
         answers = self._out_answers.to_table(protocol.ANSWER_SCHEMA)
         for buffer in (self._out_transfers, self._out_referrals, self._out_answers):
             buffer.clear()
-        for log in (self.patients_log, self.transfers_log, self.referrals_log,
-                    self.timeseries_log):
+        for log in (self.patients_log, self.transfers_log, self.referrals_log, self.timeseries_log):
             log.flush()
         waiting = sum(h.waiting_without_bed + h.in_ed for h in self.hospitals) + sum(
-            c.present for c in self.clinics)
+            c.present for c in self.clinics
+        )
         in_bed = sum(h.ward_occupied + h.icu_occupied for h in self.hospitals)
         stats = protocol.WindowStats(
-            shard=self.spec.shard, window=window, census=self.census_patients,
+            shard=self.spec.shard,
+            window=window,
+            census=self.census_patients,
             new_patients=self._new_patients,
-            finished=self._finished, live=self.live_patients(), waiting=waiting, in_bed=in_bed,
-            arriving=self._arriving, events=self._events, compute_seconds=compute_seconds,
+            finished=self._finished,
+            live=self.live_patients(),
+            waiting=waiting,
+            in_bed=in_bed,
+            arriving=self._arriving,
+            events=self._events,
+            compute_seconds=compute_seconds,
         )
         return protocol.Outbox(transfers, referrals, answers, self.board(), stats)
 
@@ -375,10 +476,12 @@ class ShardModel(mesa.Model):
         return pa.Table.from_arrays(
             [
                 pa.array([h.facility_id for h in hs], pa.int32()),
-                pa.array([h.ward_staffed - h.ward_occupied - len(h.ward_queue) for h in hs],
-                         pa.int32()),
-                pa.array([h.icu_staffed - h.icu_occupied - len(h.icu_queue) for h in hs],
-                         pa.int32()),
+                pa.array(
+                    [h.ward_staffed - h.ward_occupied - len(h.ward_queue) for h in hs], pa.int32()
+                ),
+                pa.array(
+                    [h.icu_staffed - h.icu_occupied - len(h.icu_queue) for h in hs], pa.int32()
+                ),
                 pa.array([h.ventilators - h.ventilators_in_use for h in hs], pa.int32()),
                 pa.array([h.waiting for h in hs], pa.int32()),
             ],
@@ -395,10 +498,10 @@ class ShardModel(mesa.Model):
         self.facilities[patient.facility].receive(patient)
 
     def _hospital(self, patient: Patient) -> Hospital:
-        return self.facilities[patient.facility]  # type: ignore[return-value]
+        return cast(Hospital, self.facilities[patient.facility])
 
     def _clinic(self, patient: Patient) -> RuralClinic:
-        return self.facilities[patient.facility]  # type: ignore[return-value]
+        return cast(RuralClinic, self.facilities[patient.facility])
 
     def _choose_destination(self, source: int, patient: Patient) -> tuple[int, float]:
         """The nearest hospital by travel time with room on the board for this patient.
@@ -447,12 +550,28 @@ class ShardModel(mesa.Model):
     # -- results ------------------------------------------------------------------------------
 
     def _log_patient(self, p: Patient, outcome: str, end_time: float) -> None:
-        self.patients_log.append((
-            p.patient_id, p.origin_place, p.first_facility, p.facility, p.condition, p.acuity,
-            p.need, p.ventilator, p.onset_time, p.arrival_time, p.admit_time, p.icu_time,
-            end_time, outcome, p.n_transfers, p.teleconsulted, p.escalated,
-            p.waited_hours + (self.now - p.wait_since if p.waiting else 0.0),
-        ))
+        self.patients_log.append(
+            (
+                p.patient_id,
+                p.origin_place,
+                p.first_facility,
+                p.facility,
+                p.condition,
+                p.acuity,
+                p.need,
+                p.ventilator,
+                p.onset_time,
+                p.arrival_time,
+                p.admit_time,
+                p.icu_time,
+                end_time,
+                outcome,
+                p.n_transfers,
+                p.teleconsulted,
+                p.escalated,
+                p.waited_hours + (self.now - p.wait_since if p.waiting else 0.0),
+            )
+        )
 
     def close(self) -> None:
         """Log every patient still here as ``in_system`` (end of the run)."""
@@ -474,18 +593,24 @@ class ShardModel(mesa.Model):
         rows = []
         for fac in self.facilities.values():
             is_hospital = isinstance(fac, Hospital)
-            rows.append({
-                "facility_id": fac.facility_id,
-                "arrivals": fac.arrivals,
-                "admissions": fac.admissions if is_hospital else 0,
-                "icu_admissions": fac.icu_admissions if is_hospital else 0,
-                "transfers_out": fac.transfers_out,
-                "transfers_in": fac.transfers_in if is_hospital else 0,
-                "deaths": fac.deaths if is_hospital else 0,
-                "teleconsults": fac.teleconsults,
-                "treated_locally": 0 if is_hospital else fac.treated_locally,
-            })
-        return pa.Table.from_pylist(rows) if rows else pa.table({"facility_id": pa.array([], pa.int32())})
+            rows.append(
+                {
+                    "facility_id": fac.facility_id,
+                    "arrivals": fac.arrivals,
+                    "admissions": fac.admissions if is_hospital else 0,
+                    "icu_admissions": fac.icu_admissions if is_hospital else 0,
+                    "transfers_out": fac.transfers_out,
+                    "transfers_in": fac.transfers_in if is_hospital else 0,
+                    "deaths": fac.deaths if is_hospital else 0,
+                    "teleconsults": fac.teleconsults,
+                    "treated_locally": 0 if is_hospital else fac.treated_locally,
+                }
+            )
+        return (
+            pa.Table.from_pylist(rows)
+            if rows
+            else pa.table({"facility_id": pa.array([], pa.int32())})
+        )
 
 
 def _nan(value: float | None) -> float:
@@ -493,19 +618,56 @@ def _nan(value: float | None) -> float:
 
 
 ARRIVAL_FIELDS = (
-    "patient_id", "place", "facility", "onset", "arrival", "condition", "acuity", "need",
-    "ventilator", "los_hours", "escalate_after_hours", "los_icu_after_hours", "u_death", "u_tele",
+    "patient_id",
+    "place",
+    "facility",
+    "onset",
+    "arrival",
+    "condition",
+    "acuity",
+    "need",
+    "ventilator",
+    "los_hours",
+    "escalate_after_hours",
+    "los_icu_after_hours",
+    "u_death",
+    "u_tele",
 )
 PATIENT_LOG_COLUMNS = (
-    "patient_id", "origin_place", "first_facility", "final_facility", "condition", "acuity",
-    "need", "ventilator", "onset_time", "arrival_time", "admit_time", "icu_time", "end_time",
-    "outcome", "n_transfers", "teleconsulted", "escalated", "waited_hours",
+    "patient_id",
+    "origin_place",
+    "first_facility",
+    "final_facility",
+    "condition",
+    "acuity",
+    "need",
+    "ventilator",
+    "onset_time",
+    "arrival_time",
+    "admit_time",
+    "icu_time",
+    "end_time",
+    "outcome",
+    "n_transfers",
+    "teleconsulted",
+    "escalated",
+    "waited_hours",
 )
 TRANSFER_LOG_COLUMNS = (
-    "patient_id", "from_facility", "to_facility", "depart_time", "arrive_time", "reason",
+    "patient_id",
+    "from_facility",
+    "to_facility",
+    "depart_time",
+    "arrive_time",
+    "reason",
 )
 REFERRAL_LOG_COLUMNS = ("patient_id", "clinic", "hub", "request_time", "answer_time", "decision")
 TIMESERIES_COLUMNS = (
-    "facility_id", "time", "ward_occupied", "icu_occupied", "ventilators_in_use", "waiting",
+    "facility_id",
+    "time",
+    "ward_occupied",
+    "icu_occupied",
+    "ventilators_in_use",
+    "waiting",
     "in_ed",
 )

@@ -21,22 +21,26 @@ FLAT_DEMAND: dict[str, Any] = {
 
 def make_places(rows: Sequence[tuple[float, float, int]], country: str = "CL") -> pd.DataFrame:
     """Places from (lon, lat, population) triples, in one region per place."""
-    return pd.DataFrame({
-        "place_id": pd.array(range(1000, 1000 + len(rows)), dtype="int64"),
-        "name": [f"Place {i}" for i in range(len(rows))],
-        "country": country,
-        "region": [f"{country}-{i:02d}" for i in range(len(rows))],
-        "lon": [r[0] for r in rows],
-        "lat": [r[1] for r in rows],
-        "population": pd.array([r[2] for r in rows], dtype="int64"),
-        "timezone": "America/Santiago",
-        "utc_offset_hours": 0.0,
-        "setting": "rural",
-    })
+    return pd.DataFrame(
+        {
+            "place_id": pd.array(range(1000, 1000 + len(rows)), dtype="int64"),
+            "name": [f"Place {i}" for i in range(len(rows))],
+            "country": country,
+            "region": [f"{country}-{i:02d}" for i in range(len(rows))],
+            "lon": [r[0] for r in rows],
+            "lat": [r[1] for r in rows],
+            "population": pd.array([r[2] for r in rows], dtype="int64"),
+            "timezone": "America/Santiago",
+            "utc_offset_hours": 0.0,
+            "setting": "rural",
+        }
+    )
 
 
 def make_facilities(
-    rows: Sequence[dict[str, Any]], places: pd.DataFrame, patients_per_nurse: float = 6.0,
+    rows: Sequence[dict[str, Any]],
+    places: pd.DataFrame,
+    patients_per_nurse: float = 6.0,
     icu_patients_per_nurse: float = 2.0,
 ) -> pd.DataFrame:
     """Facilities from dicts with ``place`` (row of places), ``kind`` and capacities."""
@@ -47,46 +51,60 @@ def make_facilities(
         icu = int(row.get("icu_beds", 0))
         ward_nurses = -(-ward // patients_per_nurse) if ward else 0
         icu_nurses = -(-icu // icu_patients_per_nurse) if icu else 0
-        out.append({
-            "facility_id": i,
-            "code": f"T-{i:03d}",
-            "name": f"Facility {i}",
-            "kind": row.get("kind", "hospital"),
-            "tier": row.get("tier", "general" if row.get("kind", "hospital") == "hospital"
-                            else "clinic"),
-            "place_id": int(place["place_id"]),
-            "country": place["country"],
-            "region": place["region"],
-            "lon": float(place["lon"]) + row.get("dlon", 0.0),
-            "lat": float(place["lat"]),
-            "setting": "rural",
-            "ward_beds": ward,
-            "icu_beds": icu,
-            "ventilators": int(row.get("ventilators", icu)),
-            "ward_nurses_per_shift": int(ward_nurses),
-            "icu_nurses_per_shift": int(icu_nurses),
-            "nurses": int(3 * (ward_nurses + icu_nurses)),
-            "physicians": 1,
-            "is_hub": bool(row.get("is_hub", False)),
-            "hub_id": int(row.get("hub_id", -1)),
-        })
+        out.append(
+            {
+                "facility_id": i,
+                "code": f"T-{i:03d}",
+                "name": f"Facility {i}",
+                "kind": row.get("kind", "hospital"),
+                "tier": row.get(
+                    "tier", "general" if row.get("kind", "hospital") == "hospital" else "clinic"
+                ),
+                "place_id": int(place["place_id"]),
+                "country": place["country"],
+                "region": place["region"],
+                "lon": float(place["lon"]) + row.get("dlon", 0.0),
+                "lat": float(place["lat"]),
+                "setting": "rural",
+                "ward_beds": ward,
+                "icu_beds": icu,
+                "ventilators": int(row.get("ventilators", icu)),
+                "ward_nurses_per_shift": int(ward_nurses),
+                "icu_nurses_per_shift": int(icu_nurses),
+                "nurses": int(3 * (ward_nurses + icu_nurses)),
+                "physicians": 1,
+                "is_hub": bool(row.get("is_hub", False)),
+                "hub_id": int(row.get("hub_id", -1)),
+            }
+        )
     frame = pd.DataFrame(out)
-    for column in ("facility_id", "ward_beds", "icu_beds", "ventilators", "ward_nurses_per_shift",
-                   "icu_nurses_per_shift", "nurses", "physicians", "hub_id"):
+    for column in (
+        "facility_id",
+        "ward_beds",
+        "icu_beds",
+        "ventilators",
+        "ward_nurses_per_shift",
+        "icu_nurses_per_shift",
+        "nurses",
+        "physicians",
+        "hub_id",
+    ):
         frame[column] = frame[column].astype("int32")
     return frame
 
 
 def scenario(**overrides: Any) -> Scenario:
     """A test scenario on the chile base with flat demand, overridable by dotted keys."""
-    base: dict[str, Any] = {"base": "chile", "name": "test", "days": 5, "demand": FLAT_DEMAND,
-                            "capacity": {"initial_ward_occupancy": 0.0,
-                                         "initial_icu_occupancy": 0.0}}
+    base: dict[str, Any] = {
+        "base": "chile",
+        "name": "test",
+        "days": 5,
+        "demand": FLAT_DEMAND,
+        "capacity": {"initial_ward_occupancy": 0.0, "initial_icu_occupancy": 0.0},
+    }
     return load_scenario(base, **overrides)
 
 
-def network(
-    scn: Scenario, places: pd.DataFrame, facilities: pd.DataFrame
-) -> Network:
+def network(scn: Scenario, places: pd.DataFrame, facilities: pd.DataFrame) -> Network:
     """Assemble a network from hand-made places and facilities."""
     return assemble(scn, places, facilities, travel_rules(scn), {"facilities": "test"})

@@ -16,8 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def regional(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "regional", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "regional", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.slow
@@ -29,30 +35,75 @@ def test_default_scenario_runs_end_to_end(tmp_path: Path) -> None:
     assert f"Run directory: {Path('runs') / runs[0].name}" in done.stdout
     out = runs[0]
     manifest = json.loads((out / "manifest.json").read_text())
-    for key in ("scenario", "seed", "shards", "workers", "versions", "wall_seconds",
-                "cpu_seconds", "episodes", "episodes_per_cpu_second"):
+    for key in (
+        "scenario",
+        "seed",
+        "shards",
+        "workers",
+        "versions",
+        "wall_seconds",
+        "cpu_seconds",
+        "episodes",
+        "episodes_per_cpu_second",
+    ):
         assert key in manifest
     assert manifest["seed"] == 11
     summary = json.loads((out / "summary.json").read_text())
     assert summary["patients"] > 1000
     columns = {
-        "facilities": {"facility_id", "name", "kind", "lon", "lat", "region", "ward_beds",
-                       "icu_beds", "ventilators"},
-        "timeseries": {"facility_id", "time", "ward_beds", "ward_occupied", "icu_beds",
-                       "icu_occupied", "ventilators", "ventilators_in_use", "waiting"},
-        "patients": {"patient_id", "origin_place", "first_facility", "final_facility",
-                     "condition", "acuity", "onset_time", "arrival_time", "end_time",
-                     "outcome", "n_transfers", "teleconsulted"},
-        "transfers": {"patient_id", "from_facility", "to_facility", "depart_time",
-                      "arrive_time", "reason"},
-        "referrals": {"patient_id", "clinic", "hub", "request_time", "answer_time",
-                      "decision"},
+        "facilities": {
+            "facility_id",
+            "name",
+            "kind",
+            "lon",
+            "lat",
+            "region",
+            "ward_beds",
+            "icu_beds",
+            "ventilators",
+        },
+        "timeseries": {
+            "facility_id",
+            "time",
+            "ward_beds",
+            "ward_occupied",
+            "icu_beds",
+            "icu_occupied",
+            "ventilators",
+            "ventilators_in_use",
+            "waiting",
+        },
+        "patients": {
+            "patient_id",
+            "origin_place",
+            "first_facility",
+            "final_facility",
+            "condition",
+            "acuity",
+            "onset_time",
+            "arrival_time",
+            "end_time",
+            "outcome",
+            "n_transfers",
+            "teleconsulted",
+        },
+        "transfers": {
+            "patient_id",
+            "from_facility",
+            "to_facility",
+            "depart_time",
+            "arrive_time",
+            "reason",
+        },
+        "referrals": {"patient_id", "clinic", "hub", "request_time", "answer_time", "decision"},
     }
     for name, expected in columns.items():
         schema = pq.read_schema(out / f"{name}.parquet")
         assert expected <= set(schema.names), f"{name}: {expected - set(schema.names)}"
-    assert str(pq.read_schema(out / "patients.parquet").field("end_time").type) == \
-        "timestamp[ms, tz=UTC]"
+    assert (
+        str(pq.read_schema(out / "patients.parquet").field("end_time").type)
+        == "timestamp[ms, tz=UTC]"
+    )
 
 
 def test_scenarios_lists_builtins(tmp_path: Path) -> None:

@@ -16,35 +16,52 @@ from tests.networks import make_facilities, make_places, network, scenario
 @st.composite
 def small_networks(draw: st.DrawFn) -> tuple[Any, Any, Any]:
     n_places = draw(st.integers(1, 4))
-    rows = [(draw(st.floats(-71.5, -70.0)), draw(st.floats(-34.0, -32.5)),
-             draw(st.integers(2_000, 60_000))) for _ in range(n_places)]
+    rows = [
+        (
+            draw(st.floats(-71.5, -70.0)),
+            draw(st.floats(-34.0, -32.5)),
+            draw(st.integers(2_000, 60_000)),
+        )
+        for _ in range(n_places)
+    ]
     places = make_places(rows)
     n_hospitals = draw(st.integers(1, 3))
     facilities = [
-        {"place": draw(st.integers(0, n_places - 1)), "ward_beds": draw(st.integers(1, 12)),
-         "icu_beds": draw(st.integers(0, 3)), "ventilators": draw(st.integers(0, 3)),
-         "is_hub": i == 0, "dlon": 0.01 * i}
+        {
+            "place": draw(st.integers(0, n_places - 1)),
+            "ward_beds": draw(st.integers(1, 12)),
+            "icu_beds": draw(st.integers(0, 3)),
+            "ventilators": draw(st.integers(0, 3)),
+            "is_hub": i == 0,
+            "dlon": 0.01 * i,
+        }
         for i in range(n_hospitals)
     ]
     facilities += [
-        {"place": draw(st.integers(0, n_places - 1)), "kind": "clinic", "hub_id": 0,
-         "dlon": -0.02 * (i + 1)}
+        {
+            "place": draw(st.integers(0, n_places - 1)),
+            "kind": "clinic",
+            "hub_id": 0,
+            "dlon": -0.02 * (i + 1),
+        }
         for i in range(draw(st.integers(0, 2)))
     ]
     frame = make_facilities(facilities, places)
-    scn = scenario(**{
-        "days": draw(st.sampled_from([1.5, 3.0])),
-        "seed": draw(st.integers(0, 2**31)),
-        "window_hours": draw(st.sampled_from([1.0, 2.0, 5.0])),
-        "shards": draw(st.integers(1, len(frame))),
-        "demand.admissions_per_1000_year": draw(st.sampled_from([80.0, 400.0])),
-        "demand.clinic_presentations_per_1000_year": 200.0,
-        "telemedicine.coverage": draw(st.sampled_from([0.0, 1.0])),
-        "capacity.initial_ward_occupancy": draw(st.sampled_from([0.0, 0.9])),
-        "capacity.initial_icu_occupancy": 0.5,
-        "care.transfer_after_hours_ward": 2.0,
-        "care.transfer_after_hours_icu": 1.0,
-    })
+    scn = scenario(
+        **{
+            "days": draw(st.sampled_from([1.5, 3.0])),
+            "seed": draw(st.integers(0, 2**31)),
+            "window_hours": draw(st.sampled_from([1.0, 2.0, 5.0])),
+            "shards": draw(st.integers(1, len(frame))),
+            "demand.admissions_per_1000_year": draw(st.sampled_from([80.0, 400.0])),
+            "demand.clinic_presentations_per_1000_year": 200.0,
+            "telemedicine.coverage": draw(st.sampled_from([0.0, 1.0])),
+            "capacity.initial_ward_occupancy": draw(st.sampled_from([0.0, 0.9])),
+            "capacity.initial_icu_occupancy": 0.5,
+            "care.transfer_after_hours_ward": 2.0,
+            "care.transfer_after_hours_icu": 1.0,
+        }
+    )
     return scn, places, frame
 
 
@@ -67,8 +84,11 @@ def test_patients_conserved_and_beds_respected(case: tuple[Any, Any, Any]) -> No
             assert s.live == s.waiting + s.in_bed + s.arriving
 
     ts = result.tables["timeseries"]
-    for occupied, staffed in (("ward_occupied", "ward_staffed"), ("icu_occupied", "icu_staffed"),
-                              ("ventilators_in_use", "ventilators")):
+    for occupied, staffed in (
+        ("ward_occupied", "ward_staffed"),
+        ("icu_occupied", "icu_staffed"),
+        ("ventilators_in_use", "ventilators"),
+    ):
         assert pc.all(pc.less_equal(ts.column(occupied), ts.column(staffed))).as_py() is not False
 
     patients = result.to_pandas("patients")
@@ -79,20 +99,35 @@ def test_patients_conserved_and_beds_respected(case: tuple[Any, Any, Any]) -> No
 
 
 def _tables(shards: int, seed: int = 5) -> dict[str, Any]:
-    places = make_places([(-70.6, -33.4, 300_000), (-71.6, -33.0, 120_000),
-                          (-70.7, -34.2, 60_000), (-72.0, -33.5, 4_000)])
-    facilities = make_facilities([
-        {"place": 0, "ward_beds": 40, "icu_beds": 6, "is_hub": True},
-        {"place": 0, "ward_beds": 12, "icu_beds": 0, "dlon": 0.05},
-        {"place": 1, "ward_beds": 20, "icu_beds": 2},
-        {"place": 2, "ward_beds": 8, "icu_beds": 0},
-        {"place": 3, "kind": "clinic", "hub_id": 0},
-    ], places)
-    scn = scenario(**{"days": 4, "seed": seed, "shards": shards,
-                      "demand.admissions_per_1000_year": 150.0,
-                      "demand.clinic_presentations_per_1000_year": 400.0,
-                      "capacity.initial_ward_occupancy": 0.8,
-                      "capacity.initial_icu_occupancy": 0.8})
+    places = make_places(
+        [
+            (-70.6, -33.4, 300_000),
+            (-71.6, -33.0, 120_000),
+            (-70.7, -34.2, 60_000),
+            (-72.0, -33.5, 4_000),
+        ]
+    )
+    facilities = make_facilities(
+        [
+            {"place": 0, "ward_beds": 200, "icu_beds": 12, "is_hub": True},
+            {"place": 0, "ward_beds": 60, "icu_beds": 0, "dlon": 0.05},
+            {"place": 1, "ward_beds": 100, "icu_beds": 6},
+            {"place": 2, "ward_beds": 40, "icu_beds": 0},
+            {"place": 3, "kind": "clinic", "hub_id": 0},
+        ],
+        places,
+    )
+    scn = scenario(
+        **{
+            "days": 4,
+            "seed": seed,
+            "shards": shards,
+            "demand.admissions_per_1000_year": 45.0,
+            "demand.clinic_presentations_per_1000_year": 400.0,
+            "capacity.initial_ward_occupancy": 0.8,
+            "capacity.initial_icu_occupancy": 0.8,
+        }
+    )
     result = run_scenario(scn, network=network(scn, places, facilities))
     tables = dict(result.tables)
     tables["facilities"] = tables["facilities"].drop_columns(["shard"])

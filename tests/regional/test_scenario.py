@@ -51,8 +51,10 @@ def test_round_trip_through_dict() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("base: chile\ncapacity:\n  absentism: 0.1\n",
-         "capacity.absentism: unknown key; valid keys here: absenteeism"),
+        (
+            "base: chile\ncapacity:\n  absentism: 0.1\n",
+            "capacity.absentism: unknown key; valid keys here: absenteeism",
+        ),
         ("base: chile\ndays: -3\n", "days: Input should be greater than 0"),
         ("base: chile\nseed: abc\n", "seed: Input should be a valid integer"),
         ("base: chile\ndemand:\n  weekly_profile: [1, 2]\n", "demand.weekly_profile: expected 7"),
