@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from regional.network import Network
 
 RESULTS_SCHEMA_VERSION = 1
-TABLES = ("facilities", "timeseries", "patients", "transfers", "referrals")
+TABLES = ("facilities", "places", "timeseries", "patients", "transfers", "referrals")
 CENSUS_ID_BASE = 1 << 62
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 FACILITY_COLUMNS = (
@@ -142,6 +142,7 @@ def assemble_results(
 
     tables = {
         "facilities": facilities,
+        "places": _places(network),
         "timeseries": timeseries,
         "patients": patients,
         "transfers": transfers,
@@ -188,6 +189,44 @@ def _in_transit_patients(in_transit: pa.Table) -> pa.Table:
     columns["end_time"] = pa.nulls(n, pa.float64())
     columns["outcome"] = pa.array(["in_system"] * n, pa.string())
     return pa.table([columns[f.name] for f in PATIENT_LOG_SCHEMA], schema=PATIENT_LOG_SCHEMA)
+
+
+def _places(network: Network) -> pa.Table:
+    """Places with their people, first facility and access time (for maps of access)."""
+    p = network.places
+    d = network.demand
+    daily = (
+        d["population"].to_numpy()
+        * (d["hospital_rate_per_1000_year"].to_numpy() + d["minor_rate_per_1000_year"].to_numpy())
+        / 1000.0
+        / 365.25
+    )
+    expected = _sum_by_key(d["place_id"].to_numpy(), daily)
+    return pa.table(
+        {
+            "place_id": pa.array(p["place_id"].to_numpy(dtype=np.int64)),
+            "name": pa.array(p["name"].astype(str).tolist(), pa.string()),
+            "country": pa.array(p["country"].astype(str).tolist(), pa.string()),
+            "region": pa.array(p["region"].astype(str).tolist(), pa.string()),
+            "lon": pa.array(p["lon"].to_numpy(dtype=np.float64)),
+            "lat": pa.array(p["lat"].to_numpy(dtype=np.float64)),
+            "population": pa.array(p["population"].to_numpy(dtype=np.int64)),
+            "setting": pa.array(p["setting"].astype(str).tolist(), pa.string()),
+            "facility_id": pa.array(p["facility_id"].to_numpy(dtype=np.int32)),
+            "access_minutes": pa.array(p["access_minutes"].to_numpy(dtype=np.float64)),
+            "expected_episodes_per_day": pa.array(
+                [expected.get(int(i), 0.0) for i in p["place_id"].to_numpy()], pa.float64()
+            ),
+        }
+    )
+
+
+def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> dict[int, float]:
+    """Sum of values by key."""
+    out: dict[int, float] = {}
+    for key, value in zip(keys.tolist(), values.tolist(), strict=True):
+        out[key] = out.get(key, 0.0) + value
+    return out
 
 
 def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:

@@ -285,6 +285,9 @@ class Scenario(_Strict):
     sample_hours: float = Field(default=1.0, gt=0, le=168)
     shards: int = Field(default=1, ge=1, le=4096)
     workers: int = Field(default=1, ge=1, le=4096)
+    checkpoint_every_windows: int = Field(
+        default=0, ge=0, le=1_000_000, description="0: no checkpoints; else every N windows"
+    )
     geography: Geography
     demand: Demand = Field(default_factory=Demand)
     capacity: Capacity = Field(default_factory=Capacity)
