@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a parameter, e.g. care.max_transfer_hours=8",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    run.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="finish an interrupted run from its last checkpoint",
+    )
     sub.add_parser("scenarios", help="list the built-in scenarios")
     return parser
 
@@ -123,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"regional: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("regional: interrupted; no run directory was written", file=sys.stderr)
+        print("regional: interrupted", file=sys.stderr)
         return 130
 
 
@@ -134,33 +140,69 @@ def _scenarios() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from regional.checkpoint import CheckpointError
     from regional.reporting import ConsoleReporter
     from regional.results import RunDirectoryError
+    from regional.runner import run_scenario
+    from regional.workdir import WorkDir, WorkDirError
 
-    overrides: dict[str, Any] = {
-        "days": args.days,
-        "seed": args.seed,
-        "shards": args.shards,
-        "workers": args.workers,
-    }
-    overrides.update(dict(args.settings))
-    scenario = load_scenario(args.scenario, **overrides)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
-    if out.exists():
-        raise UsageError(f"--out {out}: already exists; choose a new directory")
+    try:
+        if args.resume is not None:
+            _no_scenario_flags_with_resume(args)
+            work = WorkDir.open(args.resume)
+            scenario = work.scenario(workers=args.workers)
+        else:
+            overrides: dict[str, Any] = {
+                "days": args.days,
+                "seed": args.seed,
+                "shards": args.shards,
+                "workers": args.workers,
+            }
+            overrides.update(dict(args.settings))
+            scenario = load_scenario(args.scenario, **overrides)
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
+            work = WorkDir.create(out, scenario)
+    except WorkDirError as error:
+        raise UsageError(str(error)) from None
     backend = _backend(scenario.workers, args.address)
     reporter = ConsoleReporter(scenario, quiet=args.quiet)
-    from regional.runner import run_scenario
-
-    with reporter:
-        result = run_scenario(scenario, backend=backend, progress=reporter.update)
     try:
-        path = result.write(out)
-    except RunDirectoryError as error:
+        with reporter:
+            result = run_scenario(
+                scenario,
+                backend=backend,
+                progress=reporter.update,
+                checkpoints=work.checkpoints,
+                resume=args.resume is not None,
+            )
+        path = result.write(work.out)
+    except (RunDirectoryError, CheckpointError) as error:
         raise UsageError(str(error)) from None
+    except ScenarioError:
+        if args.resume is None:
+            work.remove()  # a scenario that cannot be built leaves nothing behind
+        raise
+    except KeyboardInterrupt:
+        print(
+            f"regional: interrupted; finish it with `regional run --resume {work.out}`",
+            file=sys.stderr,
+        )
+        return 130
+    work.remove()
     reporter.report(result, path)
     return 0
+
+
+def _no_scenario_flags_with_resume(args: argparse.Namespace) -> None:
+    given = [f"--{name}" for name in ("days", "seed", "shards", "out") if getattr(args, name)]
+    if args.settings:
+        given.append("--set")
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} cannot change a run being resumed; "
+            "drop them (the run keeps its scenario)"
+        )
 
 
 def _backend(workers: int, address: str | None) -> Any:

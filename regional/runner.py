@@ -3,8 +3,10 @@
 The coordinator loop is the same for every backend:
 
 1. build the network and one shard specification per shard;
-2. start the shards on the backend and read the first capacity board;
-3. for each window: step every shard with its inbox, then route the outboxes
+2. start the shards on the backend and read the first capacity board (or restore every shard
+   from the last committed checkpoint, with the inboxes it was about to receive);
+3. for each window: every ``checkpoint_every_windows`` windows, let every shard write its state
+   and commit the window; step every shard with its inbox; route the outboxes
    (``protocol.route``) into the next window's inboxes;
 4. close the shards, gather their results, and add the patients still in transit.
 
@@ -14,15 +16,18 @@ Ray actors. Both see the same messages in the same order, so they give the same 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
 
-from regional import protocol
+from regional import checkpoint, protocol
 from regional.network import Network, build_network, care_policy, demand_model, shard_specs
 from regional.results import RunResult, assemble_results
 from regional.scenario import Scenario
@@ -37,6 +42,16 @@ class Backend(Protocol):
 
     def start(self, specs: list[ShardSpec], scenario: Scenario) -> list[pa.Table]:
         """Build the shards; return each shard's initial board rows."""
+
+    def restore(
+        self, specs: list[ShardSpec], scenario: Scenario, root: Path, fingerprint: str
+    ) -> tuple[int, list[protocol.Inbox]]:
+        """Build the shards from the last committed checkpoint; return its window and inboxes."""
+
+    def checkpoint(
+        self, window: int, inboxes: list[protocol.Inbox], root: Path, fingerprint: str
+    ) -> None:
+        """Let every shard write its state before ``window``."""
 
     def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
         """Advance every shard by one window."""
@@ -63,6 +78,23 @@ class SerialBackend:
         policy = care_policy(scenario)
         self.shards = [ShardModel(spec, demand, policy) for spec in specs]
         return [shard.board() for shard in self.shards]
+
+    def restore(
+        self, specs: list[ShardSpec], scenario: Scenario, root: Path, fingerprint: str
+    ) -> tuple[int, list[protocol.Inbox]]:
+        """Rebuild each shard from the committed checkpoint."""
+        demand = demand_model(scenario)
+        policy = care_policy(scenario)
+        self.shards = [ShardModel(spec, demand, policy, census=False) for spec in specs]
+        loaded = [checkpoint.load(shard, root, fingerprint) for shard in self.shards]
+        return loaded[0][0], [inbox for _, inbox in loaded]
+
+    def checkpoint(
+        self, window: int, inboxes: list[protocol.Inbox], root: Path, fingerprint: str
+    ) -> None:
+        """Write each shard's state."""
+        for shard, inbox in zip(self.shards, inboxes, strict=True):
+            checkpoint.save(shard, window, inbox, root, fingerprint)
 
     def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
         """Step each shard in turn."""
@@ -101,13 +133,34 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+def fingerprint(scenario: Scenario) -> str:
+    """What a checkpoint must match to be resumed: the scenario less its worker count."""
+    data = scenario.model_dump(mode="json")
+    data.pop("workers", None)
+    data["protocol_version"] = protocol.PROTOCOL_VERSION
+    data["checkpoint_schema_version"] = checkpoint.CHECKPOINT_SCHEMA_VERSION
+    text = json.dumps(data, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def run_scenario(
     scenario: Scenario,
     backend: Backend | None = None,
     progress: ProgressCallback | None = None,
     network: Network | None = None,
+    checkpoints: Path | None = None,
+    resume: bool = False,
 ) -> RunResult:
-    """Run a scenario to its end and return its results (see the module doc for the loop)."""
+    """Run a scenario to its end and return its results (see the module doc for the loop).
+
+    Args:
+        scenario: what to run.
+        backend: where the shards live (default: this process).
+        progress: called after every window.
+        network: a network already built for the scenario.
+        checkpoints: folder for checkpoints (none are written without it).
+        resume: continue from the last committed checkpoint in ``checkpoints``.
+    """
     began_wall = time.perf_counter()
     began_cpu = time.process_time()
     backend = backend or SerialBackend()
@@ -118,14 +171,28 @@ def run_scenario(
     n = scenario.shards
     compute = 0.0
     exchange = 0.0
+    every = scenario.checkpoint_every_windows if checkpoints is not None else 0
+    stamp = fingerprint(scenario)
+    windows = math.ceil(scenario.hours / scenario.window_hours - 1e-9)
     try:
-        boards = backend.start(specs, scenario)
+        first = 0
+        if (
+            resume
+            and checkpoints is not None
+            and checkpoint.committed_window(checkpoints) is not None
+        ):
+            first, inboxes = backend.restore(specs, scenario, checkpoints, stamp)
+        else:
+            boards = backend.start(specs, scenario)
+            board = pa.concat_tables(boards).sort_by("facility_id")
+            inboxes = [protocol.Inbox(board=board) for _ in range(n)]
         started = time.perf_counter()
-        board = pa.concat_tables(boards).sort_by("facility_id")
-        inboxes = [protocol.Inbox(board=board) for _ in range(n)]
-        windows = math.ceil(scenario.hours / scenario.window_hours - 1e-9)
         patients = 0
-        for window in range(windows):
+        for window in range(first, windows):
+            if every and window > first and window % every == 0:
+                assert checkpoints is not None
+                backend.checkpoint(window, inboxes, checkpoints, stamp)
+                checkpoint.commit(checkpoints, window, n)
             t0 = time.perf_counter()
             outboxes = backend.step(window, inboxes)
             t1 = time.perf_counter()
@@ -163,6 +230,7 @@ def run_scenario(
         "shard_compute_seconds": round(compute, 3),
         "exchange_seconds": round(max(exchange, 0.0), 3),
         "windows": windows,
+        "resumed_from_window": first if first else None,
     }
     return assemble_results(
         network, shard_tables, in_transit, timings, backend.name, backend.workers

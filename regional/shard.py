@@ -66,7 +66,9 @@ class ShardSpec:
 class ShardModel(mesa.Model):
     """The facilities of one shard and the patients at them, advanced window by window."""
 
-    def __init__(self, spec: ShardSpec, demand: DemandModel, policy: CarePolicy) -> None:
+    def __init__(
+        self, spec: ShardSpec, demand: DemandModel, policy: CarePolicy, census: bool = True
+    ) -> None:
         super().__init__(seed=spec.seed)
         self.spec = spec
         self.demand = demand
@@ -107,7 +109,8 @@ class ShardModel(mesa.Model):
             Event.DEPART: lambda p: self._clinic(p).depart(p),
             Event.ANSWER: lambda p: self._clinic(p).answer(p),
         }
-        self._admit_census()
+        if census:
+            self._admit_census()
 
     # -- construction -------------------------------------------------------------------------
 
