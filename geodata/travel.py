@@ -1,6 +1,8 @@
 """Travel times: great-circle distance x circuity / speed by setting, vectorised with numpy.
 
 A trip is urban when it is short, remote when either end is a remote place, rural otherwise.
+Nearest-destination searches use a KD-tree on 3-D unit vectors, whose chord order is the
+great-circle order, so they need no projection and work across the antimeridian.
 """
 
 from __future__ import annotations
@@ -8,18 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 
 
 @dataclass(frozen=True)
 class TravelRules:
-    """How distance becomes minutes.
+    """How a great-circle distance becomes minutes of travel.
 
-    Speeds: remote 25 km/h from LATAM.md (Amazon river 60 km in 4.2 h, about 14 km/h; Mexico
-    286 km in more than 11 h, about 26 km/h); urban 30 and rural 60 km/h, circuity 1.3 and the
-    10-minute handover are assumptions.
+    Attributes:
+        circuity: road distance / great-circle distance (assumption: 1.3, the usual
+            figure for national road networks).
+        speed_urban_kmh: door-to-door speed of a trip within ``urban_radius_km``
+            (assumption).
+        speed_rural_kmh: speed of a longer trip on the road network (assumption).
+        speed_remote_kmh: speed of a trip to or from a remote place; LATAM.md gives the
+            Amazon by river at about 14 km/h (60 km in 4.2 h, BR) and Mexico at about
+            26 km/h (286 km in more than 11 h, IMSS-Bienestar 2025).
+        urban_radius_km: trips this short are urban.
+        handover_minutes: fixed time to dispatch, load and hand over (assumption).
     """
 
     circuity: float = 1.3
@@ -31,90 +42,151 @@ class TravelRules:
 
 
 def haversine_km(
-    lon1: np.ndarray | float, lat1: np.ndarray | float,
-    lon2: np.ndarray | float, lat2: np.ndarray | float,
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
 ) -> np.ndarray:
-    """Great-circle distance in km, broadcasting over numpy arrays."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=np.float64))
-                              for v in (lon1, lat1, lon2, lat2))
-    a = (np.sin((lat2 - lat1) / 2.0) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2)
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    """Great-circle distance in km between points in degrees, broadcasting like numpy."""
+    lon1_r, lat1_r, lon2_r, lat2_r = (
+        np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2_r - lat1_r) / 2.0) ** 2
+        + np.cos(lat1_r) * np.cos(lat2_r) * np.sin((lon2_r - lon1_r) / 2.0) ** 2
+    )
+    # clip: rounding can push ``a`` a hair above 1 for antipodal points
+    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
-def trip_minutes(distance_km: np.ndarray, remote: np.ndarray | bool,
-                 rules: TravelRules) -> np.ndarray:
-    """Minutes for trips of the given great-circle distances (``remote``: either end remote)."""
+def trip_minutes(
+    distance_km: npt.ArrayLike, remote: npt.ArrayLike, rules: TravelRules
+) -> np.ndarray:
+    """Minutes of trips of the given great-circle distances.
+
+    Args:
+        distance_km: great-circle distances.
+        remote: whether either end of each trip is remote (broadcast with the distances).
+        rules: speeds, circuity and handover.
+
+    Returns:
+        ``handover + 60 * circuity * d / speed``, the speed being urban for
+        ``d <= urban_radius_km``, else remote where ``remote``, else rural.
+    """
     d = np.asarray(distance_km, dtype=np.float64)
     speed = np.where(
-        d <= rules.urban_radius_km, rules.speed_urban_kmh,
+        d <= rules.urban_radius_km,
+        rules.speed_urban_kmh,
         np.where(np.asarray(remote, dtype=bool), rules.speed_remote_kmh, rules.speed_rural_kmh),
     )
-    return rules.handover_minutes + 60.0 * rules.circuity * d / speed
+    return np.asarray(rules.handover_minutes + 60.0 * rules.circuity * d / speed)
 
 
-def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lon_r = np.radians(np.asarray(lon, dtype=np.float64))
-    lat_r = np.radians(np.asarray(lat, dtype=np.float64))
-    return np.column_stack([np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r),
-                            np.sin(lat_r)])
+def unit_vectors(lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray:
+    """Points in degrees as rows of 3-D unit vectors (for KD-trees)."""
+    lon_r = np.radians(np.asarray(lon, dtype=np.float64)).ravel()
+    lat_r = np.radians(np.asarray(lat, dtype=np.float64)).ravel()
+    return np.column_stack(
+        [np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r), np.sin(lat_r)]
+    )
 
 
-def place_settings(places: pd.DataFrame, urban_min_population: int = 50_000,
-                   remote_km: float = 150.0) -> np.ndarray:
-    """``urban``, ``rural`` or ``remote`` for each place (remote: far from any city)."""
+def chord_to_km(chord: npt.ArrayLike) -> np.ndarray:
+    """Great-circle km of a chord between unit vectors."""
+    c = np.asarray(chord, dtype=np.float64)
+    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(c / 2.0, 0.0, 1.0)))
+
+
+def place_settings(
+    places: pd.DataFrame, urban_min_population: int = 50_000, remote_km: float = 150.0
+) -> np.ndarray:
+    """Setting of each place: ``"urban"``, ``"rural"`` or ``"remote"``.
+
+    Args:
+        places: frame with ``lon``, ``lat`` and ``population``.
+        urban_min_population: a place this big is urban.
+        remote_km: a smaller place farther than this from every urban place of the frame
+            (great-circle) is remote; so is every place when the frame has no urban one.
+
+    Returns:
+        Object array of strings, one per row of ``places``.
+    """
     from scipy.spatial import cKDTree
 
     population = places["population"].to_numpy()
-    lon = places["lon"].to_numpy()
-    lat = places["lat"].to_numpy()
+    lon = places["lon"].to_numpy(dtype=np.float64)
+    lat = places["lat"].to_numpy(dtype=np.float64)
     out = np.full(len(places), "rural", dtype=object)
-    cities = population >= urban_min_population
-    out[cities] = "urban"
-    if not cities.any():
-        out[~cities] = "remote"
+    urban = population >= urban_min_population
+    out[urban] = "urban"
+    if not urban.any():
+        out[:] = "remote"
         return out
-    tree = cKDTree(_unit_vectors(lon[cities], lat[cities]))
-    chord, _ = tree.query(_unit_vectors(lon, lat), k=1)
-    km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
-    out[(~cities) & (km > remote_km)] = "remote"
+    chord, _ = cKDTree(unit_vectors(lon[urban], lat[urban])).query(unit_vectors(lon, lat), k=1)
+    out[~urban & (chord_to_km(chord) > remote_km)] = "remote"
     return out
 
 
 def travel_minutes_matrix(
-    from_lon: np.ndarray, from_lat: np.ndarray, from_remote: np.ndarray,
-    to_lon: np.ndarray, to_lat: np.ndarray, to_remote: np.ndarray, rules: TravelRules,
+    from_lon: npt.ArrayLike,
+    from_lat: npt.ArrayLike,
+    from_remote: npt.ArrayLike,
+    to_lon: npt.ArrayLike,
+    to_lat: npt.ArrayLike,
+    to_remote: npt.ArrayLike,
+    rules: TravelRules,
 ) -> np.ndarray:
-    """Minutes from every origin to every destination (float32, origins x destinations)."""
-    d = haversine_km(np.asarray(from_lon)[:, None], np.asarray(from_lat)[:, None],
-                     np.asarray(to_lon)[None, :], np.asarray(to_lat)[None, :])
-    remote = np.asarray(from_remote, bool)[:, None] | np.asarray(to_remote, bool)[None, :]
+    """Minutes from every origin to every destination, for small sets.
+
+    Returns:
+        float32 array of shape (n_from, n_to).
+    """
+    f_lon, f_lat = np.ravel(from_lon), np.ravel(from_lat)
+    t_lon, t_lat = np.ravel(to_lon), np.ravel(to_lat)
+    d = haversine_km(f_lon[:, None], f_lat[:, None], t_lon[None, :], t_lat[None, :])
+    remote = (
+        np.broadcast_to(np.asarray(from_remote, dtype=bool), f_lon.shape)[:, None]
+        | np.broadcast_to(np.asarray(to_remote, dtype=bool), t_lon.shape)[None, :]
+    )
     return trip_minutes(d, remote, rules).astype(np.float32)
 
 
 def nearest_by_travel(
-    from_lon: np.ndarray, from_lat: np.ndarray, from_remote: np.ndarray,
-    to_lon: np.ndarray, to_lat: np.ndarray, to_remote: np.ndarray, rules: TravelRules,
+    from_lon: npt.ArrayLike,
+    from_lat: npt.ArrayLike,
+    from_remote: npt.ArrayLike,
+    to_lon: npt.ArrayLike,
+    to_lat: npt.ArrayLike,
+    to_remote: npt.ArrayLike,
+    rules: TravelRules,
     k: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each origin, the destination with the fewest trip minutes among its k nearest.
+    """Each origin's quickest destination among its ``k`` great-circle-nearest ones.
 
-    Returns the destination indices and the minutes; ties go to the lower index.
+    Trip minutes are not monotone in distance (speeds change with the setting), so the
+    search ranks ``k`` candidates by minutes instead of taking the nearest one.
+
+    Returns:
+        Destination index (int64) and trip minutes (float64) per origin; ties go to the
+        lower destination index.
+
+    Raises:
+        ValueError: there are no destinations.
     """
     from scipy.spatial import cKDTree
 
-    n_to = len(to_lon)
+    f_lon, f_lat = np.ravel(from_lon), np.ravel(from_lat)
+    t_lon, t_lat = np.ravel(to_lon), np.ravel(to_lat)
+    n_from, n_to = len(f_lon), len(t_lon)
     if n_to == 0:
-        raise ValueError("no destinations to choose from")
-    k = min(k, n_to)
-    tree = cKDTree(_unit_vectors(to_lon, to_lat))
-    _, idx = tree.query(_unit_vectors(from_lon, from_lat), k=k)
-    idx = np.asarray(idx).reshape(len(from_lon), k)
-    d = haversine_km(np.asarray(from_lon)[:, None], np.asarray(from_lat)[:, None],
-                     np.asarray(to_lon)[idx], np.asarray(to_lat)[idx])
-    remote = np.asarray(from_remote, bool)[:, None] | np.asarray(to_remote, bool)[idx]
-    minutes = trip_minutes(d, remote, rules)
-    # lowest minutes, then lowest destination index
-    order = np.lexsort((idx, minutes), axis=1)[:, 0]
-    rows = np.arange(len(from_lon))
-    return idx[rows, order], minutes[rows, order]
+        raise ValueError("nearest_by_travel: no destinations to choose from; pass at least one")
+    if n_from == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    k = max(1, min(int(k), n_to))
+    _, idx = cKDTree(unit_vectors(t_lon, t_lat)).query(unit_vectors(f_lon, f_lat), k=k)
+    idx = np.asarray(idx, dtype=np.int64).reshape(n_from, k)
+    d = haversine_km(f_lon[:, None], f_lat[:, None], t_lon[idx], t_lat[idx])
+    f_remote = np.broadcast_to(np.asarray(from_remote, dtype=bool), f_lon.shape)
+    t_remote = np.broadcast_to(np.asarray(to_remote, dtype=bool), t_lon.shape)
+    minutes = trip_minutes(d, f_remote[:, None] | t_remote[idx], rules)
+    # fewest minutes first, then the lower destination index (the last key sorts first)
+    best = np.lexsort((idx, minutes), axis=-1)[:, 0]
+    rows = np.arange(n_from)
+    return idx[rows, best], minutes[rows, best]
