@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import shutil
 import tempfile
@@ -79,8 +80,7 @@ def save(
         pq.write_table(_patients_table(model), tmp / "patients.parquet")
         pq.write_table(_facilities_table(model), tmp / "facilities.parquet")
         pq.write_table(_arrivals_table(model), tmp / "arrivals.parquet")
-        for name in LOGS:
-            pq.write_table(getattr(model, name).to_table(), tmp / f"{name}.parquet")
+        _save_log_segments(model, window, folder / "logs")
         for part in INBOX_PARTS:
             pq.write_table(getattr(inbox, part), tmp / f"inbox_{part}.parquet")
         meta = {
@@ -169,10 +169,10 @@ def load(
                 "patients",
                 "facilities",
                 "arrivals",
-                *LOGS,
                 *(f"inbox_{p}" for p in INBOX_PARTS),
             )
         }
+        tables.update(_load_log_segments(shard_dir(root, shard) / "logs", window))
     except (OSError, pa.ArrowInvalid) as error:
         raise CheckpointError(
             f"{folder}: corrupt checkpoint ({str(error).splitlines()[0]}); it cannot be resumed"
@@ -185,6 +185,7 @@ def load(
         buffer.clear()
         if tables[name].num_rows:
             buffer.chunks.append(tables[name])
+        model.saved_log_rows[name] = tables[name].num_rows
     model._sample_index = int(meta["sample_index"])
     model.census_patients = int(meta["census_patients"])
     model.window = window
@@ -195,6 +196,41 @@ def load(
         answers=protocol.validate(tables["inbox_answers"], "answers"),
     )
     return window, inbox
+
+
+# -- result logs: append-only segments, one per checkpoint --------------------------------------
+
+
+def _save_log_segments(model: ShardModel, window: int, folder: Path) -> None:
+    """Write the log rows added since the last checkpoint (logs only grow)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in LOGS:
+        table = getattr(model, name).to_table()
+        start = model.saved_log_rows.get(name, 0)
+        final = folder / f"{name}-{window:07d}.parquet"
+        tmp = folder / f".{final.name}.tmp"
+        pq.write_table(table.slice(start), tmp)
+        os.replace(tmp, final)
+        model.saved_log_rows[name] = table.num_rows
+
+
+def _load_log_segments(folder: Path, window: int) -> dict[str, pa.Table]:
+    """The logs up to ``window``; segments of later, uncommitted checkpoints are dropped."""
+    out = {}
+    for name in LOGS:
+        parts = []
+        for path in sorted(folder.glob(f"{name}-*.parquet")):
+            segment = int(path.stem.rsplit("-", 1)[1])
+            if segment > window:
+                path.unlink()
+            else:
+                parts.append(pq.read_table(path))
+        if not parts:
+            raise CheckpointError(
+                f"{folder}: the {name} segments are missing; the run cannot be resumed"
+            )
+        out[name] = pa.concat_tables(parts)
+    return out
 
 
 # -- state to tables ----------------------------------------------------------------------------
@@ -210,7 +246,8 @@ def _pending_events(model: ShardModel) -> dict[int, tuple[float, int]]:
 
 def _patients_table(model: ShardModel) -> pa.Table:
     pending = _pending_events(model)
-    rows: dict[str, list[Any]] = {name: [] for name, _ in PATIENT_STATE_FIELDS}
+    # agents are kept in creation order, which is itself deterministic
+    patients = list(model.agents_by_type.get(Patient, []))
     simple = [name for name, _ in protocol.PATIENT_FIELDS] + [
         "facility",
         "bed",
@@ -218,15 +255,18 @@ def _patients_table(model: ShardModel) -> pa.Table:
         "decision",
         "depart_reason",
     ]
-    patients = sorted(model.agents_by_type.get(Patient, []), key=lambda p: p.patient_id)
-    for p in patients:
-        for name in simple:
-            rows[name].append(getattr(p, name))
-        event = pending.get(p.patient_id)
-        rows["event_time"].append(event[0] if event else None)
-        rows["event_kind"].append(event[1] if event else None)
-        rows["awaiting_answer"].append(p.patient_id in model.awaiting_answer)
-    arrays = [pa.array(rows[name], type=t, from_pandas=True) for name, t in PATIENT_STATE_FIELDS]
+    rows = list(map(operator.attrgetter(*simple), patients))
+    columns: dict[str, Any] = (
+        dict(zip(simple, zip(*rows, strict=True), strict=True))
+        if rows
+        else {name: [] for name in simple}
+    )
+    events = [pending.get(p.patient_id) for p in patients]
+    columns["event_time"] = [e[0] if e else None for e in events]
+    columns["event_kind"] = [e[1] if e else None for e in events]
+    awaiting = model.awaiting_answer
+    columns["awaiting_answer"] = [p.patient_id in awaiting for p in patients]
+    arrays = [pa.array(columns[name], type=t, from_pandas=True) for name, t in PATIENT_STATE_FIELDS]
     return pa.Table.from_arrays(arrays, schema=PATIENT_STATE_SCHEMA)
 
 

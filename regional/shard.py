@@ -100,6 +100,7 @@ class ShardModel(mesa.Model):
         self._events = 0
         self._arriving = 0
         self.census_patients = 0
+        self.saved_log_rows: dict[str, int] = {}
         self._handlers = {
             Event.ARRIVE: self._arrive,
             Event.DISCHARGE: lambda p: self._hospital(p).discharge(p),
