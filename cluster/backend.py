@@ -1,46 +1,88 @@
 """The Ray backend: each shard is an actor; the driver routes messages between windows.
 
-Each window the driver submits every shard's step, then gathers them once. Inboxes are Arrow
-tables (numeric columns travel through the object store without copies); the returned
-outboxes belong to the driver, so no object outlives the actor that made it.
+Each window the driver submits every shard's step, then gathers them once. Inboxes and
+outboxes are Arrow tables (numeric columns travel through the object store without copies);
+the outboxes are return values, owned by the driver, so no object outlives the actor that made
+it (see NOTES-ray-gis.md on ownership).
+
+Recovery: a shard actor that dies is restarted by Ray (``max_restarts``) and reloads the last
+committed checkpoint; the retried ``step`` finds the shard behind the requested window and
+says so, and the driver replays the windows since that checkpoint from the inboxes it kept.
+Messages are applied in a total order, so the replay reproduces the lost windows exactly and
+the run ends with the same tables as a run that lost nothing.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import ray
 
-from regional import protocol
+from regional import checkpoint, protocol
 from regional.network import care_policy, demand_model
 from regional.scenario import Scenario, ScenarioError, load_scenario
 from regional.shard import ShardModel, ShardSpec
 
+MAX_RESTARTS = 3
+log = logging.getLogger("regional.cluster")
 
-@ray.remote
+
+@ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=-1)
 class ShardActor:
-    """One shard model in a Ray worker process."""
+    """One shard model in a Ray worker process (its repr, with the shard id, prefixes logs)."""
 
-    def __init__(self, spec: ShardSpec, scenario: dict[str, Any]) -> None:
+    def __init__(
+        self, spec: ShardSpec, scenario: dict[str, Any], checkpoints: str | None, fingerprint: str
+    ) -> None:
         began = time.process_time()
         resolved = load_scenario(scenario)
-        self.model = ShardModel(spec, demand_model(resolved), care_policy(resolved))
-        self.cpu = time.process_time() - began
         self.shard = spec.shard
+        root = Path(checkpoints) if checkpoints else None
+        self.resume_at: tuple[int, protocol.Inbox] | None = None
+        if root is not None and checkpoint.committed_window(root) is not None:
+            self.model = ShardModel(
+                spec, demand_model(resolved), care_policy(resolved), census=False
+            )
+            self.resume_at = checkpoint.load(self.model, root, fingerprint)
+            print(f"restored from the checkpoint of window {self.resume_at[0]}", flush=True)
+        else:
+            self.model = ShardModel(spec, demand_model(resolved), care_policy(resolved))
+        self.cpu = time.process_time() - began
+
+    def __repr__(self) -> str:
+        return f"ShardActor(shard={self.shard})"
 
     def board(self) -> pa.Table:
-        """This shard's initial board rows."""
+        """This shard's board rows now."""
         return self.model.board()
 
-    def step(self, window: int, inbox: protocol.Inbox) -> protocol.Outbox:
-        """Advance one window."""
+    def resume_point(self) -> tuple[int, protocol.Inbox]:
+        """The window this shard steps next and its inbox, after a restore."""
+        if self.resume_at is None:
+            raise RuntimeError(f"shard {self.shard} was not restored from a checkpoint")
+        return self.resume_at
+
+    def step(self, window: int, inbox: protocol.Inbox) -> protocol.Outbox | int:
+        """Advance one window; if the shard is at another window, return that window."""
+        if self.model.window != window:
+            return self.model.window
         began = time.process_time()
         out = self.model.step_window(window, inbox)
         self.cpu += time.process_time() - began
         return out
+
+    def checkpoint(self, window: int, inbox: protocol.Inbox, root: str, fingerprint: str) -> str:
+        """Write this shard's state before ``window``."""
+        began = time.process_time()
+        path = checkpoint.save(self.model, window, inbox, Path(root), fingerprint)
+        self.cpu += time.process_time() - began
+        return str(path)
 
     def collect(self) -> tuple[dict[str, pa.Table], float, int]:
         """Close the shard; return its tables, the CPU seconds it used and its process id."""
@@ -49,6 +91,18 @@ class ShardActor:
         tables = self.model.results()
         self.cpu += time.process_time() - began
         return tables, self.cpu, os.getpid()
+
+
+def _reachable(address: str, timeout: float = 3.0) -> bool:
+    """Whether a host:port answers (Ray itself waits minutes on a dead address)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return True  # not host:port (e.g. ray://...): let Ray judge it
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 class RayBackend:
@@ -61,14 +115,26 @@ class RayBackend:
         self.address = address
         self.actors: list[Any] = []
         self.worker_cpu_seconds = 0.0
+        self.recoveries = 0
         self._started_ray = False
+        self._history: dict[int, list[protocol.Inbox]] = {}
+        self._checkpoints: str | None = None
+        self._fingerprint = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
 
     def _connect(self) -> None:
         if ray.is_initialized():
             return
+        address = self.address
+        if address and address != "auto" and not _reachable(address):
+            raise ScenarioError(
+                f"--address {address}: no Ray cluster answers there; start one "
+                "with `ray start --head` or give the right host:port"
+            )
         try:
-            if self.address:
-                ray.init(address=self.address, log_to_driver=True)
+            if address:
+                ray.init(address=address, log_to_driver=True)
             else:
                 ray.init(
                     address="local",
@@ -77,35 +143,101 @@ class RayBackend:
                     log_to_driver=True,
                 )
         except (ConnectionError, RuntimeError, ValueError) as error:
-            where = self.address or "a local instance"
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            text = str(error).strip().splitlines()
+            first = text[0] if text else type(error).__name__
             raise ScenarioError(
-                f"--address {where}: cannot reach Ray ({first}); start a "
-                "cluster with `ray start --head` or drop --address"
+                f"--address {address or 'local'}: cannot reach Ray ({first}); "
+                "start a cluster with `ray start --head` or drop --address"
             ) from None
         self._started_ray = True
 
-    def start(self, specs: list[ShardSpec], scenario: Scenario) -> list[pa.Table]:
-        """Start one actor per shard, spread over the workers."""
+    def _spawn(self, specs: list[ShardSpec], scenario: Scenario) -> None:
         self._connect()
-        available = ray.cluster_resources().get("CPU", 0)
-        if available < min(self.workers, 1):
+        available = ray.cluster_resources().get("CPU", 0.0)
+        if available < self.workers:
+            self.shutdown()
             raise ScenarioError(
-                f"--workers {self.workers}: the cluster has {available:g} CPUs; "
-                "ask for fewer workers"
+                f"--workers {self.workers}: the Ray cluster has {available:g} "
+                f"CPUs; ask for at most {int(available)} workers"
             )
         share = min(1.0, self.workers / len(specs))
         data = scenario.model_dump(mode="json")
         self.actors = [
-            ShardActor.options(num_cpus=share, name=None).remote(spec, data)  # type: ignore[attr-defined]
+            ShardActor.options(num_cpus=share).remote(  # type: ignore[attr-defined]
+                spec, data, self._checkpoints, self._fingerprint
+            )
             for spec in specs
         ]
+
+    def start(
+        self,
+        specs: list[ShardSpec],
+        scenario: Scenario,
+        checkpoints: Path | None = None,
+        fingerprint: str = "",
+    ) -> list[pa.Table]:
+        """Start one actor per shard, spread over the workers; return their board rows."""
+        self._checkpoints = str(checkpoints) if checkpoints else None
+        self._fingerprint = fingerprint
+        self._spawn(specs, scenario)
         return list(ray.get([a.board.remote() for a in self.actors]))
 
+    def restore(
+        self, specs: list[ShardSpec], scenario: Scenario, root: Path, fingerprint: str
+    ) -> tuple[int, list[protocol.Inbox]]:
+        """Start the actors from the committed checkpoint; return its window and inboxes."""
+        self._checkpoints = str(root)
+        self._fingerprint = fingerprint
+        self._spawn(specs, scenario)
+        points = ray.get([a.resume_point.remote() for a in self.actors])
+        return points[0][0], [inbox for _, inbox in points]
+
+    # -- windows -----------------------------------------------------------------------------
+
+    def checkpoint(
+        self, window: int, inboxes: list[protocol.Inbox], root: Path, fingerprint: str
+    ) -> None:
+        """Every shard writes its state; windows before it need no replay any more."""
+        ray.get(
+            [
+                a.checkpoint.remote(window, inbox, str(root), fingerprint)
+                for a, inbox in zip(self.actors, inboxes, strict=True)
+            ]
+        )
+        self._history = {w: v for w, v in self._history.items() if w >= window}
+
     def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
-        """Submit every shard's step, then gather once."""
+        """Submit every shard's step, then gather once; replay a shard that was restarted."""
+        self._history[window] = inboxes
         refs = [a.step.remote(window, inbox) for a, inbox in zip(self.actors, inboxes, strict=True)]
-        return list(ray.get(refs))
+        results = ray.get(refs)
+        outboxes = []
+        for shard, result in enumerate(results):
+            while isinstance(result, int):
+                result = self._replay(shard, result, window)
+            outboxes.append(result)
+        return outboxes
+
+    def _replay(self, shard: int, behind: int, window: int) -> protocol.Outbox | int:
+        """Bring a restarted shard from ``behind`` up to ``window`` again."""
+        self.recoveries += 1
+        log.warning(
+            "shard %d restarted at window %d; replaying to window %d", shard, behind, window
+        )
+        actor = self.actors[shard]
+        for w in range(behind, window):
+            if w not in self._history:
+                raise RuntimeError(
+                    f"shard {shard} restarted at window {behind}, but the inboxes "
+                    f"since then were not kept"
+                )
+            replayed = ray.get(actor.step.remote(w, self._history[w][shard]))
+            if isinstance(replayed, int):
+                return replayed  # restarted again during the replay
+        result: protocol.Outbox | int = ray.get(
+            actor.step.remote(window, self._history[window][shard])
+        )
+        return result
 
     def collect(self) -> list[dict[str, pa.Table]]:
         """Gather each shard's tables and CPU time."""
@@ -116,8 +248,9 @@ class RayBackend:
     def shutdown(self) -> None:
         """Stop the actors, and Ray itself if this backend started it."""
         for actor in self.actors:
-            ray.kill(actor)
+            ray.kill(actor, no_restart=True)
         self.actors = []
+        self._history = {}
         if self._started_ray:
             ray.shutdown()
             self._started_ray = False

@@ -40,7 +40,13 @@ class Backend(Protocol):
     name: str
     workers: int
 
-    def start(self, specs: list[ShardSpec], scenario: Scenario) -> list[pa.Table]:
+    def start(
+        self,
+        specs: list[ShardSpec],
+        scenario: Scenario,
+        checkpoints: Path | None = None,
+        fingerprint: str = "",
+    ) -> list[pa.Table]:
         """Build the shards; return each shard's initial board rows."""
 
     def restore(
@@ -72,7 +78,13 @@ class SerialBackend:
     def __init__(self) -> None:
         self.shards: list[ShardModel] = []
 
-    def start(self, specs: list[ShardSpec], scenario: Scenario) -> list[pa.Table]:
+    def start(
+        self,
+        specs: list[ShardSpec],
+        scenario: Scenario,
+        checkpoints: Path | None = None,
+        fingerprint: str = "",
+    ) -> list[pa.Table]:
         """Build every shard model here."""
         demand = demand_model(scenario)
         policy = care_policy(scenario)
@@ -183,7 +195,7 @@ def run_scenario(
         ):
             first, inboxes = backend.restore(specs, scenario, checkpoints, stamp)
         else:
-            boards = backend.start(specs, scenario)
+            boards = backend.start(specs, scenario, checkpoints, stamp)
             board = pa.concat_tables(boards).sort_by("facility_id")
             inboxes = [protocol.Inbox(board=board) for _ in range(n)]
         started = time.perf_counter()
@@ -231,6 +243,7 @@ def run_scenario(
         "exchange_seconds": round(max(exchange, 0.0), 3),
         "windows": windows,
         "resumed_from_window": first if first else None,
+        "recovered_shards": int(getattr(backend, "recoveries", 0)),
     }
     return assemble_results(
         network, shard_tables, in_transit, timings, backend.name, backend.workers

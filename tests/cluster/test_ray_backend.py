@@ -1,0 +1,93 @@
+"""The same seed gives the same tables on Ray at any shard count, and after a shard is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+import ray
+
+from cluster.backend import RayBackend
+from regional.runner import Progress, run_scenario
+from regional.scenario import load_scenario
+
+TABLES = ("patients", "transfers", "referrals", "timeseries", "facilities")
+
+
+def _tables(result: Any) -> dict[str, pa.Table]:
+    tables = {name: result.tables[name] for name in TABLES}
+    tables["facilities"] = tables["facilities"].drop_columns(["shard"])
+    return tables
+
+
+def _assert_same(left: dict[str, pa.Table], right: dict[str, pa.Table]) -> None:
+    for name in TABLES:
+        assert left[name].equals(right[name]), f"{name} differs"
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, pa.Table]:
+    return _tables(run_scenario(load_scenario("chile", days=2, seed=9)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shards", [2, 3, 5])
+def test_ray_matches_serial_at_any_shard_count(
+    ray_local: None, reference: dict[str, pa.Table], shards: int
+) -> None:
+    scenario = load_scenario("chile", days=2, seed=9, shards=shards, workers=2)
+    result = run_scenario(scenario, backend=RayBackend(workers=2))
+    assert result.manifest["backend"] == "ray"
+    _assert_same(_tables(result), reference)
+
+
+@pytest.mark.slow
+def test_heavy_cross_shard_traffic_is_invariant(ray_local: None) -> None:
+    settings = {
+        "days": 2,
+        "seed": 3,
+        "capacity.icu_beds_per_100k": 4.0,
+        "capacity.beds_per_1000": 1.2,
+        "telemedicine.coverage": 1.0,
+    }
+    serial = run_scenario(load_scenario("chile", **settings))
+    scenario = load_scenario("chile", shards=10, workers=2, **settings)
+    result = run_scenario(scenario, backend=RayBackend(workers=2))
+    _assert_same(_tables(result), _tables(serial))
+    facilities = result.to_pandas("facilities").set_index("facility_id")["shard"]
+    transfers = result.to_pandas("transfers")
+    crossing = (
+        facilities.loc[transfers["from_facility"]].to_numpy()
+        != facilities.loc[transfers["to_facility"]].to_numpy()
+    ).mean()
+    assert len(transfers) > 500
+    assert crossing > 0.2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_checkpoints", [True, False])
+def test_killed_shard_actor_recovers_with_identical_results(
+    ray_local: None, reference: dict[str, pa.Table], tmp_path: Path, with_checkpoints: bool
+) -> None:
+    scenario = load_scenario(
+        "chile", days=2, seed=9, shards=3, workers=2, checkpoint_every_windows=4
+    )
+    backend = RayBackend(workers=2)
+    killed: list[int] = []
+
+    def kill_midway(progress: Progress) -> None:
+        if progress.window == 10 and not killed:
+            ray.kill(backend.actors[1], no_restart=False)
+            killed.append(progress.window)
+
+    result = run_scenario(
+        scenario,
+        backend=backend,
+        progress=kill_midway,
+        checkpoints=tmp_path / "ck" if with_checkpoints else None,
+    )
+    assert killed == [10]
+    assert result.manifest["recovered_shards"] >= 1
+    _assert_same(_tables(result), reference)
