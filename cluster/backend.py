@@ -127,6 +127,12 @@ class RayBackend:
         if ray.is_initialized():
             return
         address = self.address
+        cpus = os.cpu_count() or 1
+        if not address and self.workers > cpus:
+            raise ScenarioError(
+                f"--workers {self.workers}: this machine has {cpus} CPUs; ask for "
+                f"at most {cpus}, or join a cluster with --address"
+            )
         if address and address != "auto" and not _reachable(address):
             raise ScenarioError(
                 f"--address {address}: no Ray cluster answers there; start one "
@@ -163,9 +169,11 @@ class RayBackend:
         share = min(1.0, self.workers / len(specs))
         data = scenario.model_dump(mode="json")
         self.actors = [
-            ShardActor.options(num_cpus=share).remote(  # type: ignore[attr-defined]
-                spec, data, self._checkpoints, self._fingerprint
-            )
+            # spread shards over the nodes; fractional CPUs let the survivors of a lost node
+            # host its shards again
+            ShardActor.options(  # type: ignore[attr-defined]
+                num_cpus=share, scheduling_strategy="SPREAD"
+            ).remote(spec, data, self._checkpoints, self._fingerprint)
             for spec in specs
         ]
 
