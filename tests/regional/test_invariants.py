@@ -146,3 +146,18 @@ def test_same_seed_same_tables_at_any_shard_count() -> None:
 
 def test_another_seed_gives_other_results() -> None:
     assert not _tables(1, seed=6)["patients"].equals(_tables(1, seed=5)["patients"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_networks(), st.data())
+def test_partition_invariance_over_random_networks(
+    case: tuple[Any, Any, Any], data: st.DataObject
+) -> None:
+    scn, places, facilities = case
+    shards = data.draw(st.integers(1, len(facilities)))
+    one = scn.model_copy(update={"shards": 1})
+    many = scn.model_copy(update={"shards": shards})
+    left = run_scenario(one, network=network(one, places, facilities)).tables
+    right = run_scenario(many, network=network(many, places, facilities)).tables
+    for name in ("patients", "transfers", "referrals", "timeseries"):
+        assert left[name].equals(right[name]), f"{name} differs at {shards} shards"
