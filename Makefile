@@ -21,12 +21,12 @@ run: $(VENV)/.installed-run
 	$(BIN)/regional run $(ARGS)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check regional agents geodata cluster tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check regional agents geodata cluster tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 clean:

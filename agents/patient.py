@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import mesa
@@ -81,6 +82,41 @@ class Patient(mesa.Agent):
     def state(self) -> dict[str, Any]:
         """The fields that travel with the patient between facilities."""
         return {name: getattr(self, name) for name in TRAVELLING_FIELDS}
+
+    @classmethod
+    def from_state(cls, model: mesa.Model, state: Mapping[str, Any]) -> Patient:
+        """A patient agent in ``model`` with the travelling fields of ``state``.
+
+        Missing times (None, as Arrow nulls arrive) become NaN.
+        """
+        patient = cls(
+            model,
+            state["patient_id"],
+            state["origin_place"],
+            state["condition"],
+            state["acuity"],
+            state["need"],
+            state["ventilator"],
+            state["los_hours"],
+            _nan(state["escalate_after_hours"]),
+            state["los_icu_after_hours"],
+            state["u_death"],
+            state["u_tele"],
+            state["onset_time"],
+            state["arrival_time"],
+            state["first_facility"],
+        )
+        patient.waited_hours = state["waited_hours"]
+        patient.admit_time = _nan(state["admit_time"])
+        patient.icu_time = _nan(state["icu_time"])
+        patient.n_transfers = state["n_transfers"]
+        patient.teleconsulted = state["teleconsulted"]
+        patient.escalated = state["escalated"]
+        return patient
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
 
 
 TRAVELLING_FIELDS = (

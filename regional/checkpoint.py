@@ -311,34 +311,11 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
 def _restore_patients(model: ShardModel, table: pa.Table) -> None:
     from agents import Hospital, RuralClinic
 
-    nan = math.nan
     for row in table.to_pylist():
-        p = Patient(
-            model,
-            row["patient_id"],
-            row["origin_place"],
-            row["condition"],
-            row["acuity"],
-            row["need"],
-            row["ventilator"],
-            row["los_hours"],
-            _f(row["escalate_after_hours"]),
-            row["los_icu_after_hours"],
-            row["u_death"],
-            row["u_tele"],
-            row["onset_time"],
-            row["arrival_time"],
-            row["first_facility"],
-        )
-        p.waited_hours = row["waited_hours"]
-        p.admit_time = _f(row["admit_time"])
-        p.icu_time = _f(row["icu_time"])
-        p.n_transfers = row["n_transfers"]
-        p.teleconsulted = row["teleconsulted"]
-        p.escalated = row["escalated"]
+        p = Patient.from_state(model, row)
         p.facility = row["facility"]
         p.bed = row["bed"]
-        p.wait_since = _f(row["wait_since"]) if row["wait_since"] is not None else nan
+        p.wait_since = math.nan if row["wait_since"] is None else row["wait_since"]
         p.decision = row["decision"] or ""
         p.depart_reason = row["depart_reason"] or ""
         kind = row["event_kind"]
@@ -379,7 +356,3 @@ def _restore_arrivals(model: ShardModel, table: pa.Table, block: int) -> None:
         model._arrivals["escalate_after_hours"] = np.asarray(
             model._arrivals["escalate_after_hours"], dtype=np.float64
         )
-
-
-def _f(value: float | None) -> float:
-    return math.nan if value is None else float(value)

@@ -6,26 +6,13 @@ of each window, so finished patients cost a few bytes each rather than a Python 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
-LOG_SCHEMAS: dict[tuple[str, ...], pa.Schema] = {}
+from regional.protocol import ANSWER_SCHEMA, TRANSFER_SCHEMA
 
-
-def log_schema(columns: tuple[str, ...]) -> pa.Schema | None:
-    """The declared schema of a result log with these columns, if any."""
-    return LOG_SCHEMAS.get(columns)
-
-
-def _register(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
-    schema = pa.schema(fields)
-    LOG_SCHEMAS[tuple(schema.names)] = schema
-    return schema
-
-
-PATIENT_LOG_SCHEMA = _register(
+PATIENT_LOG_SCHEMA = pa.schema(
     [
         ("patient_id", pa.int64()),
         ("origin_place", pa.int64()),
@@ -47,27 +34,23 @@ PATIENT_LOG_SCHEMA = _register(
         ("waited_hours", pa.float64()),
     ]
 )
-TRANSFER_LOG_SCHEMA = _register(
+# A transfer as logged by its sender: the message less the patient it carries.
+TRANSFER_LOG_SCHEMA = pa.schema(
     [
-        ("patient_id", pa.int64()),
-        ("from_facility", pa.int32()),
-        ("to_facility", pa.int32()),
-        ("depart_time", pa.float64()),
-        ("arrive_time", pa.float64()),
-        ("reason", pa.string()),
+        TRANSFER_SCHEMA.field(name)
+        for name in (
+            "patient_id",
+            "from_facility",
+            "to_facility",
+            "depart_time",
+            "arrive_time",
+            "reason",
+        )
     ]
 )
-REFERRAL_LOG_SCHEMA = _register(
-    [
-        ("patient_id", pa.int64()),
-        ("clinic", pa.int32()),
-        ("hub", pa.int32()),
-        ("request_time", pa.float64()),
-        ("answer_time", pa.float64()),
-        ("decision", pa.string()),
-    ]
-)
-TIMESERIES_LOG_SCHEMA = _register(
+# A referral as logged by the hub that answered it: the answer message itself.
+REFERRAL_LOG_SCHEMA = pa.schema(list(ANSWER_SCHEMA))
+TIMESERIES_LOG_SCHEMA = pa.schema(
     [
         ("facility_id", pa.int32()),
         ("time", pa.float64()),
@@ -81,11 +64,10 @@ TIMESERIES_LOG_SCHEMA = _register(
 
 
 class ColumnBuffer:
-    """Rows appended as tuples, kept as Arrow chunks once flushed."""
+    """Rows appended as tuples in the schema's column order, kept as Arrow chunks once flushed."""
 
-    def __init__(self, columns: Sequence[str], schema: pa.Schema | None = None) -> None:
-        self.columns = tuple(columns)
-        self.schema = schema or log_schema(self.columns)
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = pa.schema(list(schema))  # without metadata: chunks concatenate cleanly
         self.rows: list[tuple[Any, ...]] = []
         self.chunks: list[pa.Table] = []
         self.append = self.rows.append
@@ -98,31 +80,31 @@ class ColumnBuffer:
         self.rows.clear()
         self.chunks.clear()
 
-    def _rows_table(self, schema: pa.Schema | None) -> pa.Table:
-        schema = schema or self.schema
+    def _rows_table(self) -> pa.Table:
         if not self.rows:
-            if schema is None:
-                return pa.table({c: pa.array([]) for c in self.columns})
-            return schema.empty_table()
-        columns = list(zip(*self.rows, strict=True))
-        if schema is None:
-            return pa.table({c: pa.array(v) for c, v in zip(self.columns, columns, strict=True)})
+            return self.schema.empty_table()
+        columns = zip(*self.rows, strict=True)
         arrays = [
-            pa.array(v, type=f.type, from_pandas=True) for f, v in zip(schema, columns, strict=True)
+            pa.array(values, type=f.type, from_pandas=True)
+            for f, values in zip(self.schema, columns, strict=True)
         ]
-        return pa.Table.from_arrays(arrays, schema=schema)
+        return pa.Table.from_arrays(arrays, schema=self.schema)
 
     def flush(self) -> None:
         """Move the buffered rows into a columnar chunk."""
         if self.rows:
-            self.chunks.append(self._rows_table(None))
+            self.chunks.append(self._rows_table())
             self.rows.clear()
 
-    def to_table(self, schema: pa.Schema | None = None) -> pa.Table:
+    def to_table(self) -> pa.Table:
         """Everything appended so far as one table."""
-        if schema is not None and not self.chunks:
-            return self._rows_table(schema)
         self.flush()
         if not self.chunks:
-            return self._rows_table(schema)
+            return self.schema.empty_table()
         return pa.concat_tables(self.chunks)
+
+    def take(self, schema: pa.Schema) -> pa.Table:
+        """Everything buffered, as a table with ``schema``'s metadata; the buffer is emptied."""
+        table = self.to_table().replace_schema_metadata(schema.metadata)
+        self.clear()
+        return table

@@ -26,6 +26,7 @@ KEY_RESULTS = (
     ("peak_icu_occupancy", "Peak ICU occupancy", "{:.1%}"),
     ("mean_ward_occupancy", "Mean ward occupancy", "{:.1%}"),
     ("mean_icu_occupancy", "Mean ICU occupancy", "{:.1%}"),
+    ("boarded", "Patients who waited for a bed", "{:,}"),
     ("mean_wait_hours", "Mean wait for a bed (h)", "{:.2f}"),
     ("p95_wait_hours", "95th percentile wait (h)", "{:.2f}"),
     ("in_system", "Still in the system at the end", "{:,}"),

@@ -28,7 +28,13 @@ from agents.patient import TRAVELLING_FIELDS
 from geodata.travel import TravelRules, haversine_km, trip_minutes
 from regional import protocol
 from regional.demand import BLOCK_HOURS, DemandModel, PlaceTable
-from regional.records import ColumnBuffer
+from regional.records import (
+    PATIENT_LOG_SCHEMA,
+    REFERRAL_LOG_SCHEMA,
+    TIMESERIES_LOG_SCHEMA,
+    TRANSFER_LOG_SCHEMA,
+    ColumnBuffer,
+)
 
 CENSUS_ID_BASE = 1 << 62
 
@@ -88,13 +94,13 @@ class ShardModel(mesa.Model):
         self._travel_rows: dict[int, np.ndarray] = {}
         self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
         self._claimed: dict[int, np.ndarray] = {}
-        self.patients_log = ColumnBuffer(PATIENT_LOG_COLUMNS)
-        self.transfers_log = ColumnBuffer(TRANSFER_LOG_COLUMNS)
-        self.referrals_log = ColumnBuffer(REFERRAL_LOG_COLUMNS)
-        self.timeseries_log = ColumnBuffer(TIMESERIES_COLUMNS)
-        self._out_transfers = ColumnBuffer(tuple(f.name for f in protocol.TRANSFER_SCHEMA))
-        self._out_referrals = ColumnBuffer(tuple(f.name for f in protocol.REFERRAL_SCHEMA))
-        self._out_answers = ColumnBuffer(tuple(f.name for f in protocol.ANSWER_SCHEMA))
+        self.patients_log = ColumnBuffer(PATIENT_LOG_SCHEMA)
+        self.transfers_log = ColumnBuffer(TRANSFER_LOG_SCHEMA)
+        self.referrals_log = ColumnBuffer(REFERRAL_LOG_SCHEMA)
+        self.timeseries_log = ColumnBuffer(TIMESERIES_LOG_SCHEMA)
+        self._out_transfers = ColumnBuffer(protocol.TRANSFER_SCHEMA)
+        self._out_referrals = ColumnBuffer(protocol.REFERRAL_SCHEMA)
+        self._out_answers = ColumnBuffer(protocol.ANSWER_SCHEMA)
         self._new_patients = 0
         self._finished = 0
         self._events = 0
@@ -305,27 +311,7 @@ class ShardModel(mesa.Model):
                 self._admit_transfer({name: values[i] for name, values in columns.items()})
 
     def _admit_transfer(self, row: dict[str, Any]) -> None:
-        patient = Patient(
-            self,
-            row["patient_id"],
-            row["origin_place"],
-            row["condition"],
-            row["acuity"],
-            row["need"],
-            row["ventilator"],
-            row["los_hours"],
-            _nan(row["escalate_after_hours"]),
-            row["los_icu_after_hours"],
-            row["u_death"],
-            row["u_tele"],
-            row["onset_time"],
-            row["arrival_time"],
-            row["first_facility"],
-        )
-        for name in ("waited_hours", "n_transfers", "teleconsulted", "escalated"):
-            setattr(patient, name, row[name])
-        patient.admit_time = _nan(row["admit_time"])
-        patient.icu_time = _nan(row["icu_time"])
+        patient = Patient.from_state(self, row)
         patient.facility = row["to_facility"]
         self._hospital(patient).transfers_in += 1
         self._arriving += 1
@@ -446,11 +432,9 @@ class ShardModel(mesa.Model):
         self._sample_index += 1
 
     def _send(self, window: int, compute_seconds: float) -> protocol.Outbox:
-        transfers = self._out_transfers.to_table(protocol.TRANSFER_SCHEMA)
-        referrals = self._out_referrals.to_table(protocol.REFERRAL_SCHEMA)
-        answers = self._out_answers.to_table(protocol.ANSWER_SCHEMA)
-        for buffer in (self._out_transfers, self._out_referrals, self._out_answers):
-            buffer.clear()
+        transfers = self._out_transfers.take(protocol.TRANSFER_SCHEMA)
+        referrals = self._out_referrals.take(protocol.REFERRAL_SCHEMA)
+        answers = self._out_answers.take(protocol.ANSWER_SCHEMA)
         for log in (self.patients_log, self.transfers_log, self.referrals_log, self.timeseries_log):
             log.flush()
         waiting = sum(h.waiting_without_bed + h.in_ed for h in self.hospitals) + sum(
@@ -617,10 +601,6 @@ class ShardModel(mesa.Model):
         )
 
 
-def _nan(value: float | None) -> float:
-    return math.nan if value is None else value
-
-
 ARRIVAL_FIELDS = (
     "patient_id",
     "place",
@@ -636,42 +616,4 @@ ARRIVAL_FIELDS = (
     "los_icu_after_hours",
     "u_death",
     "u_tele",
-)
-PATIENT_LOG_COLUMNS = (
-    "patient_id",
-    "origin_place",
-    "first_facility",
-    "final_facility",
-    "condition",
-    "acuity",
-    "need",
-    "ventilator",
-    "onset_time",
-    "arrival_time",
-    "admit_time",
-    "icu_time",
-    "end_time",
-    "outcome",
-    "n_transfers",
-    "teleconsulted",
-    "escalated",
-    "waited_hours",
-)
-TRANSFER_LOG_COLUMNS = (
-    "patient_id",
-    "from_facility",
-    "to_facility",
-    "depart_time",
-    "arrive_time",
-    "reason",
-)
-REFERRAL_LOG_COLUMNS = ("patient_id", "clinic", "hub", "request_time", "answer_time", "decision")
-TIMESERIES_COLUMNS = (
-    "facility_id",
-    "time",
-    "ward_occupied",
-    "icu_occupied",
-    "ventilators_in_use",
-    "waiting",
-    "in_ed",
 )
