@@ -67,16 +67,16 @@ def trip_minutes(
         rules: speeds, circuity and handover.
 
     Returns:
-        ``handover + 60 * circuity * d / speed``, the speed being urban for
-        ``d <= urban_radius_km``, else remote where ``remote``, else rural.
+        ``handover + 60 * circuity * (urban part / urban speed + rest / open-road speed)``:
+        the first ``urban_radius_km`` of a trip at urban speed, the rest at the remote speed
+        where ``remote``, else the rural one, so that minutes always grow with distance.
     """
     d = np.asarray(distance_km, dtype=np.float64)
-    speed = np.where(
-        d <= rules.urban_radius_km,
-        rules.speed_urban_kmh,
-        np.where(np.asarray(remote, dtype=bool), rules.speed_remote_kmh, rules.speed_rural_kmh),
-    )
-    return np.asarray(rules.handover_minutes + 60.0 * rules.circuity * d / speed)
+    urban = np.minimum(d, rules.urban_radius_km)
+    open_road = d - urban
+    speed = np.where(np.asarray(remote, dtype=bool), rules.speed_remote_kmh, rules.speed_rural_kmh)
+    hours = urban / rules.speed_urban_kmh + open_road / speed
+    return np.asarray(rules.handover_minutes + 60.0 * rules.circuity * hours)
 
 
 def unit_vectors(lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray:

@@ -36,19 +36,22 @@ def test_santiago_valparaiso_is_about_100_km() -> None:
 
 def test_one_degree_on_the_equator() -> None:
     assert float(haversine_km(0.0, 0.0, 1.0, 0.0)) == pytest.approx(
-        np.pi * EARTH_RADIUS_KM / 180.0, rel=1e-12)
+        np.pi * EARTH_RADIUS_KM / 180.0, rel=1e-12
+    )
 
 
 def test_haversine_broadcasts() -> None:
-    d = haversine_km(np.zeros((3, 1)), np.arange(3.0)[:, None],
-                     np.arange(4.0)[None, :], np.zeros((1, 4)))
+    d = haversine_km(
+        np.zeros((3, 1)), np.arange(3.0)[:, None], np.arange(4.0)[None, :], np.zeros((1, 4))
+    )
     assert d.shape == (3, 4)
     assert d[0, 0] == 0.0
 
 
 @given(lons, lats, lons, lats, lons, lats)
-def test_haversine_is_a_metric(lon1: float, lat1: float, lon2: float, lat2: float,
-                               lon3: float, lat3: float) -> None:
+def test_haversine_is_a_metric(
+    lon1: float, lat1: float, lon2: float, lat2: float, lon3: float, lat3: float
+) -> None:
     ab = float(haversine_km(lon1, lat1, lon2, lat2))
     ba = float(haversine_km(lon2, lat2, lon1, lat1))
     ac = float(haversine_km(lon1, lat1, lon3, lat3))
@@ -62,14 +65,21 @@ def test_trip_minutes_by_setting() -> None:
     d = np.array([0.0, 10.0, 100.0, 100.0, 10.0])
     remote = np.array([False, False, False, True, True])
     minutes = trip_minutes(d, remote, RULES)
+    urban = 60 * 1.3 * 20 / 30  # the first 20 km of any longer trip
     expected = [
         10.0,  # handover only
         10.0 + 60 * 1.3 * 10 / 30,  # urban, within 20 km
-        10.0 + 60 * 1.3 * 100 / 60,  # rural
-        10.0 + 60 * 1.3 * 100 / 25,  # remote
+        10.0 + urban + 60 * 1.3 * 80 / 60,  # then rural
+        10.0 + urban + 60 * 1.3 * 80 / 25,  # then remote
         10.0 + 60 * 1.3 * 10 / 30,  # short trips are urban even from a remote place
     ]
     np.testing.assert_allclose(minutes, expected)
+
+
+@given(st.floats(0, 3000), st.floats(0, 3000), st.booleans())
+def test_trip_minutes_grow_with_distance(a: float, b: float, remote: bool) -> None:
+    near, far = sorted((a, b))
+    assert float(trip_minutes(near, remote, RULES)) <= float(trip_minutes(far, remote, RULES))
 
 
 def test_trip_minutes_broadcasts_remote() -> None:
@@ -78,13 +88,20 @@ def test_trip_minutes_broadcasts_remote() -> None:
     assert minutes.shape == (2, 2)
     assert minutes[0, 1] > minutes[0, 0]
     assert minutes[1, 0] == minutes[1, 1]
-    assert float(trip_minutes(100.0, True, RULES)) == pytest.approx(322.0)
+    assert float(trip_minutes(100.0, True, RULES)) == pytest.approx(
+        10.0 + 52.0 + 60 * 1.3 * 80 / 25
+    )
 
 
 def test_place_settings_small_frame() -> None:
     # a city at the origin; places 100 km and 200 km east of it (1 degree = 111.2 km)
-    places = pd.DataFrame({"lon": [0.0, 0.9, 1.8, 0.1], "lat": [0.0, 0.0, 0.0, 0.0],
-                           "population": [60_000, 1_000, 1_000, 50_000]})
+    places = pd.DataFrame(
+        {
+            "lon": [0.0, 0.9, 1.8, 0.1],
+            "lat": [0.0, 0.0, 0.0, 0.0],
+            "population": [60_000, 1_000, 1_000, 50_000],
+        }
+    )
     assert list(place_settings(places)) == ["urban", "rural", "remote", "urban"]
     assert list(place_settings(places, urban_min_population=100_000)) == ["remote"] * 4
     assert list(place_settings(places, remote_km=250.0)) == ["urban", "rural", "rural", "urban"]
@@ -113,11 +130,18 @@ def test_matrix_matches_trip_minutes() -> None:
         for j in range(3):
             d = haversine_km(f_lon[i], f_lat[i], t_lon[j], t_lat[j])
             assert m[i, j] == pytest.approx(
-                float(trip_minutes(d, f_rem[i] | t_rem[j], RULES)), rel=1e-6)
+                float(trip_minutes(d, f_rem[i] | t_rem[j], RULES)), rel=1e-6
+            )
 
 
-def _brute_force(f_lon: np.ndarray, f_lat: np.ndarray, f_rem: np.ndarray, t_lon: np.ndarray,
-                 t_lat: np.ndarray, t_rem: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _brute_force(
+    f_lon: np.ndarray,
+    f_lat: np.ndarray,
+    f_rem: np.ndarray,
+    t_lon: np.ndarray,
+    t_lat: np.ndarray,
+    t_rem: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     d = haversine_km(f_lon[:, None], f_lat[:, None], t_lon[None, :], t_lat[None, :])
     m = trip_minutes(d, f_rem[:, None] | t_rem[None, :], RULES)
     best = np.argmin(m, axis=1)  # first minimum: the lower index on ties
@@ -128,10 +152,13 @@ points = st.tuples(st.floats(-80.0, -60.0), st.floats(-40.0, -20.0), st.booleans
 
 
 @settings(max_examples=200, deadline=None)
-@given(origins=st.lists(points, min_size=1, max_size=30),
-       destinations=st.lists(points, min_size=1, max_size=8))
-def test_nearest_matches_brute_force(origins: list[tuple[float, float, bool]],
-                                     destinations: list[tuple[float, float, bool]]) -> None:
+@given(
+    origins=st.lists(points, min_size=1, max_size=30),
+    destinations=st.lists(points, min_size=1, max_size=8),
+)
+def test_nearest_matches_brute_force(
+    origins: list[tuple[float, float, bool]], destinations: list[tuple[float, float, bool]]
+) -> None:
     f_lon, f_lat, f_rem = (np.array(c) for c in zip(*origins, strict=True))
     t_lon, t_lat, t_rem = (np.array(c) for c in zip(*destinations, strict=True))
     # with k >= the number of destinations every destination is a candidate
@@ -148,8 +175,9 @@ def test_nearest_among_k_matches_brute_force_on_real_places() -> None:
     dest = np.sort(rng.choice(len(places), 60, replace=False))
     lon, lat = places["lon"].to_numpy(), places["lat"].to_numpy()
     k = 5
-    index, minutes = nearest_by_travel(lon, lat, remote, lon[dest], lat[dest], remote[dest],
-                                       RULES, k=k)
+    index, minutes = nearest_by_travel(
+        lon, lat, remote, lon[dest], lat[dest], remote[dest], RULES, k=k
+    )
     d = haversine_km(lon[:, None], lat[:, None], lon[dest][None, :], lat[dest][None, :])
     candidates = np.argsort(d, axis=1, kind="stable")[:, :k]
     rows = np.arange(len(places))[:, None]
@@ -160,19 +188,23 @@ def test_nearest_among_k_matches_brute_force_on_real_places() -> None:
 
 
 def test_nearest_ties_go_to_the_lower_index() -> None:
-    index, minutes = nearest_by_travel([0.0], [0.0], [False], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0],
-                                       [False, False, False], RULES)
+    index, minutes = nearest_by_travel(
+        [0.0], [0.0], [False], [1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [False, False, False], RULES
+    )
     assert index.tolist() == [0]  # three destinations 111 km away: the first wins
-    index, _ = nearest_by_travel([0.0], [0.0], [False], [0.0, 0.0], [1.0, 1.0],
-                                 [False, False], RULES)
+    index, _ = nearest_by_travel(
+        [0.0], [0.0], [False], [0.0, 0.0], [1.0, 1.0], [False, False], RULES
+    )
     assert index.tolist() == [0]
-    assert minutes[0] == pytest.approx(10.0 + 60 * 1.3 * np.pi * EARTH_RADIUS_KM / 180 / 60)
+    d = np.pi * EARTH_RADIUS_KM / 180
+    assert minutes[0] == pytest.approx(10.0 + 60 * 1.3 * (20 / 30 + (d - 20) / 60))
 
 
 def test_nearest_prefers_a_faster_trip_to_a_farther_place() -> None:
-    # 15 km through a city at 30 km/h is slower than 25 km on the open road at 60 km/h
-    index, _ = nearest_by_travel([0.0], [0.0], [False], [15 / 111.195, -25 / 111.195],
-                                 [0.0, 0.0], [False, False], RULES)
+    # 100 km to a remote post at 25 km/h is slower than 130 km on the open road at 60 km/h
+    index, _ = nearest_by_travel(
+        [0.0], [0.0], [False], [100 / 111.195, -130 / 111.195], [0.0, 0.0], [True, False], RULES
+    )
     assert index.tolist() == [1]
 
 
