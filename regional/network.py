@@ -24,7 +24,7 @@ from geodata.facilities import (
     synthesize_facilities,
 )
 from geodata.places import load_places
-from geodata.travel import TravelRules, place_settings
+from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
@@ -72,34 +72,35 @@ class Network:
     def crossing_flow_share(self) -> float:
         """Expected share of transfers and referrals that cross shards.
 
-        Clinic flow goes to the hub; a general hospital's ICU flow to its nearest ICU hospital.
+        A clinic's flow goes to its hub; the ICU patients of a hospital without an ICU (about
+        8% of its patients) go to the nearest hospital with one.
         """
         f = self.facilities
         shard = f["shard"].to_numpy()
-        flow = 0.0
-        crossing = 0.0
-        clinics = f[f["kind"] == "clinic"]
-        for _, c in clinics.iterrows():
-            if c["hub_id"] >= 0:
-                flow += c["expected_load"]
-                crossing += c["expected_load"] * (shard[c["hub_id"]] != c["shard"])
-        icu = f[(f["kind"] == "hospital") & (f["icu_beds"] > 0)]
-        no_icu = f[(f["kind"] == "hospital") & (f["icu_beds"] == 0)]
-        if len(icu) and len(no_icu):
-            from geodata.travel import haversine_km
-
-            d = haversine_km(
-                no_icu["lon"].to_numpy()[:, None],
-                no_icu["lat"].to_numpy()[:, None],
-                icu["lon"].to_numpy()[None, :],
-                icu["lat"].to_numpy()[None, :],
+        load = f["expected_load"].to_numpy()
+        hub = f["hub_id"].to_numpy()
+        clinic = (f["kind"].to_numpy() == "clinic") & (hub >= 0)
+        flow = float(load[clinic].sum())
+        crossing = float(load[clinic][shard[hub[clinic]] != shard[clinic]].sum())
+        hospital = f["kind"].to_numpy() == "hospital"
+        has_icu = hospital & (f["icu_beds"].to_numpy() > 0)
+        no_icu = hospital & ~has_icu
+        if has_icu.any() and no_icu.any():
+            lon, lat, remote = f["lon"].to_numpy(), f["lat"].to_numpy(), f["remote"].to_numpy()
+            nearest, _ = nearest_by_travel(
+                lon[no_icu],
+                lat[no_icu],
+                remote[no_icu],
+                lon[has_icu],
+                lat[has_icu],
+                remote[has_icu],
+                self.travel,
             )
-            nearest = icu["facility_id"].to_numpy()[np.argmin(d, axis=1)]
-            share_icu = 0.08
-            load = no_icu["expected_load"].to_numpy() * share_icu
-            flow += load.sum()
-            crossing += load[shard[nearest] != no_icu["shard"].to_numpy()].sum()
-        return float(crossing / flow) if flow > 0 else 0.0
+            target = np.flatnonzero(has_icu)[nearest]
+            icu_load = load[no_icu] * 0.08
+            flow += float(icu_load.sum())
+            crossing += float(icu_load[shard[target] != shard[no_icu]].sum())
+        return crossing / flow if flow > 0 else 0.0
 
 
 def facility_rules(scenario: Scenario, country: str) -> FacilityRules:

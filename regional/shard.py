@@ -264,7 +264,9 @@ class ShardModel(mesa.Model):
         self._receive(inbox)
         self._admit_arrivals(end)
         self._run_events(end)
-        outbox = self._send(window, time.process_time() - began)
+        outbox = self._send(window)
+        # the shard's own work ends once its logs are flushed and its outbox is built
+        outbox.stats.compute_seconds = time.process_time() - began
         self.window = window + 1
         return outbox
 
@@ -431,7 +433,7 @@ class ShardModel(mesa.Model):
             log.append((c.facility_id, at, 0, 0, 0, c.present, 0))
         self._sample_index += 1
 
-    def _send(self, window: int, compute_seconds: float) -> protocol.Outbox:
+    def _send(self, window: int) -> protocol.Outbox:
         transfers = self._out_transfers.take(protocol.TRANSFER_SCHEMA)
         referrals = self._out_referrals.take(protocol.REFERRAL_SCHEMA)
         answers = self._out_answers.take(protocol.ANSWER_SCHEMA)
@@ -452,7 +454,6 @@ class ShardModel(mesa.Model):
             in_bed=in_bed,
             arriving=self._arriving,
             events=self._events,
-            compute_seconds=compute_seconds,
         )
         return protocol.Outbox(transfers, referrals, answers, self.board(), stats)
 
