@@ -177,6 +177,7 @@ def load(
         raise CheckpointError(
             f"{folder}: corrupt checkpoint ({str(error).splitlines()[0]}); it cannot be resumed"
         ) from None
+    model.reopen(window)
     _restore_facilities(model, tables["facilities"])
     _restore_patients(model, tables["patients"])
     _restore_arrivals(model, tables["arrivals"], int(meta["block"]))
@@ -188,7 +189,6 @@ def load(
         model.saved_log_rows[name] = tables[name].num_rows
     model._sample_index = int(meta["sample_index"])
     model.census_patients = int(meta["census_patients"])
-    model.window = window
     inbox = protocol.Inbox(
         board=protocol.validate(tables["inbox_board"], "board"),
         transfers=protocol.validate(tables["inbox_transfers"], "transfers"),
@@ -238,7 +238,7 @@ def _load_log_segments(folder: Path, window: int) -> dict[str, pa.Table]:
 
 def _pending_events(model: ShardModel) -> dict[int, tuple[float, int]]:
     pending: dict[int, tuple[float, int]] = {}
-    for time, kind, pid, epoch, patient in model._heap:
+    for time, kind, pid, epoch, patient in model.pending_events():
         if epoch == patient.epoch:
             pending[pid] = (time, kind)
     return pending

@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -37,6 +38,7 @@ from regional.records import (
 )
 
 CENSUS_ID_BASE = 1 << 62
+NEAR_FIRST = 32  # hospitals tried one by one before the rest are checked at once
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class ShardModel(mesa.Model):
         self.now = 0.0
         self.window = 0
         self._heap: list[tuple[float, int, int, int, Patient]] = []
+        self._later: dict[int, list[tuple[float, int, int, int, Patient]]] = {}
+        self._window_end = 0.0
+        self._open_bucket = 0  # the first window whose bucket has not joined the heap
         self.facilities: dict[int, Hospital | RuralClinic] = {}
         self.hospitals: list[Hospital] = []
         self.clinics: list[RuralClinic] = []
@@ -91,9 +96,14 @@ class ShardModel(mesa.Model):
         self._arrivals: dict[str, np.ndarray] = {}
         self._arrival_next = 0
         self._sample_index = 0
-        self._travel_rows: dict[int, np.ndarray] = {}
+        self._samples: list[tuple[Any, ...]] = []
+        self._sample_ids = np.array(
+            [h.facility_id for h in self.hospitals] + [c.facility_id for c in self.clinics],
+            dtype=np.int32,
+        )
+        self._travel_rows: dict[int, tuple[np.ndarray, np.ndarray, list[tuple[int, float]]]] = {}
         self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
-        self._claimed: dict[int, np.ndarray] = {}
+        self._claimed: dict[int, dict[int, list[int]]] = {}
         self.patients_log = ColumnBuffer(PATIENT_LOG_SCHEMA)
         self.transfers_log = ColumnBuffer(TRANSFER_LOG_SCHEMA)
         self.referrals_log = ColumnBuffer(REFERRAL_LOG_SCHEMA)
@@ -200,9 +210,24 @@ class ShardModel(mesa.Model):
     # -- the network interface used by agents -------------------------------------------------
 
     def schedule(self, time: float, kind: int, patient: Patient) -> None:
-        """Put an event for a patient on the calendar; earlier events of the patient lapse."""
+        """Put an event for a patient on the calendar; earlier events of the patient lapse.
+
+        Only the current window's events live in the heap; later ones wait in a bucket of
+        their window and join the heap when it starts. The order of events is the same, and
+        the heap stays small (stays last days, so most events are far ahead).
+        """
         patient.epoch += 1
-        heapq.heappush(self._heap, (time, kind, patient.patient_id, patient.epoch, patient))
+        entry = (time, kind, patient.patient_id, patient.epoch, patient)
+        if time < self._window_end:
+            heapq.heappush(self._heap, entry)
+        else:
+            # never into a bucket already pulled, whatever the rounding of time / window
+            bucket = max(int(time // self.spec.window_hours), self._open_bucket)
+            later = self._later.get(bucket)
+            if later is None:
+                self._later[bucket] = [entry]
+            else:
+                later.append(entry)
 
     def finish(self, patient: Patient, outcome: str) -> None:
         """Log the finished episode and let the patient agent go."""
@@ -258,9 +283,15 @@ class ShardModel(mesa.Model):
         began = time.process_time()
         self._new_patients = self._finished = self._events = 0
         start = window * self.spec.window_hours
-        end = min(start + self.spec.window_hours, self.spec.horizon_hours)
+        end = min((window + 1) * self.spec.window_hours, self.spec.horizon_hours)
         self.window = window
         self.now = start
+        self._window_end = end
+        self._open_bucket = window + 1
+        later = self._later.pop(window, None)
+        if later:
+            self._heap.extend(later)
+            heapq.heapify(self._heap)
         self._receive(inbox)
         self._admit_arrivals(end)
         self._run_events(end)
@@ -416,28 +447,49 @@ class ShardModel(mesa.Model):
         self._events = events
 
     def _sample(self, at: float) -> None:
-        log = self.timeseries_log
-        for h in self.hospitals:
-            log.append(
-                (
-                    h.facility_id,
-                    at,
-                    h.ward_occupied,
-                    h.icu_occupied,
-                    h.ventilators_in_use,
-                    len(h.ward_queue) + len(h.icu_queue),
-                    h.in_ed,
+        """Record every facility's state at ``at``, one column at a time."""
+        hs = self.hospitals
+        self._samples.append(
+            (
+                at,
+                [h.ward_occupied for h in hs],
+                [h.icu_occupied for h in hs],
+                [h.ventilators_in_use for h in hs],
+                [len(h.ward_queue) + len(h.icu_queue) for h in hs]
+                + [c.present for c in self.clinics],
+                [h.in_ed for h in hs],
+            )
+        )
+        self._sample_index += 1
+
+    def _flush_samples(self) -> None:
+        """Turn the window's samples into one columnar chunk of the time-series log."""
+        if not self._samples:
+            return
+        n_h, n_c = len(self.hospitals), len(self.clinics)
+        zeros = [0] * n_c
+        columns: list[np.ndarray] = [
+            np.tile(self._sample_ids, len(self._samples)),
+            np.repeat([sample[0] for sample in self._samples], n_h + n_c),
+        ]
+        for j in range(1, 6):
+            pad = [] if j == 4 else zeros  # waiting already holds the clinics' patients
+            columns.append(
+                np.array(
+                    [v for sample in self._samples for v in (*sample[j], *pad)], dtype=np.int32
                 )
             )
-        for c in self.clinics:
-            log.append((c.facility_id, at, 0, 0, 0, c.present, 0))
-        self._sample_index += 1
+        self.timeseries_log.chunks.append(
+            pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.timeseries_log.schema)
+        )
+        self._samples.clear()
 
     def _send(self, window: int) -> protocol.Outbox:
         transfers = self._out_transfers.take(protocol.TRANSFER_SCHEMA)
         referrals = self._out_referrals.take(protocol.REFERRAL_SCHEMA)
         answers = self._out_answers.take(protocol.ANSWER_SCHEMA)
-        for log in (self.patients_log, self.transfers_log, self.referrals_log, self.timeseries_log):
+        self._flush_samples()
+        for log in (self.patients_log, self.transfers_log, self.referrals_log):
             log.flush()
         waiting = sum(h.waiting_without_bed + h.in_ed for h in self.hospitals) + sum(
             c.present for c in self.clinics
@@ -482,6 +534,18 @@ class ShardModel(mesa.Model):
         by_type = self.agents_by_type
         return len(by_type[Patient]) if Patient in by_type else 0
 
+    def pending_events(self) -> Iterator[tuple[float, int, int, int, Patient]]:
+        """Every event on the calendar (lapsed ones included), in no particular order."""
+        yield from self._heap
+        for later in self._later.values():
+            yield from later
+
+    def reopen(self, window: int) -> None:
+        """Make ``window`` the next to run (after a restore): events go to its bucket onward."""
+        self.window = window
+        self._window_end = window * self.spec.window_hours
+        self._open_bucket = window
+
     def _arrive(self, patient: Patient) -> None:
         self._arriving -= 1
         self.facilities[patient.facility].receive(patient)
@@ -497,44 +561,80 @@ class ShardModel(mesa.Model):
 
         The board is as of the window start; a facility discounts the beds it has already
         claimed this window (its own record, so no other facility's decisions leak in).
+        Hospitals are tried nearest first; past the first few, the rest are checked at once.
         """
         if patient.n_transfers >= self.spec.max_transfers:
             return -1, math.nan
-        minutes = self._travel_row(source)
+        order, minutes, near = self._destinations(source)
         free = self._board_free
-        claimed = self._claimed.get(source)
+        claimed = self._claimed.setdefault(source, {})
         column = 1 if patient.need == 2 else 0
-        room = free[:, column]
-        if claimed is not None:
-            room = room - claimed[:, column]
-        ok = room > 0
-        if patient.need == 2 and patient.ventilator:
-            vents = free[:, 2] - (claimed[:, 2] if claimed is not None else 0)
-            ok &= vents > 0
-        ok &= minutes <= self.spec.max_transfer_minutes
-        ok &= self.spec.hospitals.facility_id != source
-        if not ok.any():
+        vent = patient.need == 2 and patient.ventilator
+        limit = self.spec.max_transfer_minutes
+        best = -1
+        for k, (h, m) in enumerate(near):
+            if m > limit:
+                return -1, math.nan
+            c = claimed.get(h)
+            if free[h, column] - (c[column] if c else 0) <= 0:
+                continue
+            if vent and free[h, 2] - (c[2] if c else 0) <= 0:
+                continue
+            best = k
+            break
+        if best < 0 and len(near) < len(order):
+            # none of the nearest had room: check every hospital at once
+            room = free[:, column].copy()
+            vents = free[:, 2].copy()
+            for h, c in claimed.items():
+                room[h] -= c[column]
+                vents[h] -= c[2]
+            ok = (room > 0) & (minutes <= limit) & (order >= 0)
+            if vent:
+                ok &= vents > 0
+            hits = np.flatnonzero(ok)
+            if len(hits):
+                h = int(hits[np.argmin(minutes[hits])])
+                return self._claim(claimed, h, column, vent), float(minutes[h])
+        if best < 0:
             return -1, math.nan
-        candidates = np.flatnonzero(ok)
-        best = candidates[np.argmin(minutes[candidates])]
-        if claimed is None:
-            claimed = self._claimed[source] = np.zeros_like(free)
-        claimed[best, column] += 1
-        if patient.need == 2 and patient.ventilator:
-            claimed[best, 2] += 1
-        return int(self.spec.hospitals.facility_id[best]), float(minutes[best])
+        h = near[best][0]
+        return self._claim(claimed, h, column, vent), near[best][1]
 
-    def _travel_row(self, source: int) -> np.ndarray:
-        row = self._travel_rows.get(source)
-        if row is None:
+    def _claim(self, claimed: dict[int, list[int]], h: int, column: int, vent: bool) -> int:
+        """Note a bed (and ventilator) claimed at hospital ``h``; return its facility id."""
+        c = claimed.setdefault(h, [0, 0, 0])
+        c[column] += 1
+        if vent:
+            c[2] += 1
+        return int(self.spec.hospitals.facility_id[h])
+
+    def _destinations(self, source: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float]]]:
+        """Minutes from ``source`` to every hospital, and the nearest few in order.
+
+        Returns a mask-like index array (-1 at ``source`` itself), the minutes by hospital, and
+        the ``NEAR_FIRST`` nearest as (hospital index, minutes), ties in directory order.
+        """
+        found = self._travel_rows.get(source)
+        if found is None:
             f = self.spec.facilities
             i = int(np.searchsorted(f["facility_id"], source))
             hs = self.spec.hospitals
             distance = haversine_km(f["lon"][i], f["lat"][i], hs.lon, hs.lat)
             remote = hs.remote | bool(f["remote"][i])
-            row = trip_minutes(distance, remote, self.spec.travel)
-            self._travel_rows[source] = row
-        return row
+            minutes = trip_minutes(distance, remote, self.spec.travel)
+            order = np.arange(len(minutes))
+            order[hs.facility_id == source] = -1
+            candidates = np.flatnonzero(order >= 0)
+            if len(candidates) > NEAR_FIRST:
+                part = np.argpartition(minutes[candidates], NEAR_FIRST - 1)[:NEAR_FIRST]
+                cutoff = minutes[candidates][part].max()
+                # keep every hospital tied at the cut-off so that ties break by index
+                candidates = candidates[minutes[candidates] <= cutoff]
+            ranked = candidates[np.lexsort((candidates, minutes[candidates]))][:NEAR_FIRST]
+            near = list(zip(ranked.tolist(), minutes[ranked].tolist(), strict=True))
+            found = self._travel_rows[source] = (order, minutes, near)
+        return found
 
     # -- results ------------------------------------------------------------------------------
 
