@@ -178,9 +178,7 @@ def assemble(
         & (facilities["hub_id"].to_numpy() >= 0)
         & (np.mod(fid * GOLDEN, 1.0) < scenario.telemedicine.coverage)
     )
-    facilities["tele_specialists"] = np.where(
-        facilities["is_hub"].to_numpy(), scenario.telemedicine.specialists_per_hub, 0
-    ).astype(np.int32)
+    facilities["tele_specialists"] = _tele_specialists(scenario, facilities)
     daily = (
         demand["population"].to_numpy()
         * (
@@ -261,6 +259,18 @@ def demand_points(
             ),
         }
     )
+
+
+def _tele_specialists(scenario: Scenario, facilities: pd.DataFrame) -> np.ndarray:
+    """Specialists on duty at each hub's teleconsult desk (0 elsewhere)."""
+    tele = scenario.telemedicine
+    hub = facilities["is_hub"].to_numpy()
+    if tele.specialists_per_hub is not None:
+        return np.where(hub, tele.specialists_per_hub, 0).astype(np.int32)
+    linked = facilities["linked"].to_numpy()
+    per_hub = np.bincount(facilities["hub_id"].to_numpy()[linked], minlength=len(facilities))
+    needed = np.maximum(1, np.ceil(per_hub / tele.clinics_per_specialist))
+    return np.where(hub, needed, 0).astype(np.int32)
 
 
 def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:

@@ -250,7 +250,15 @@ class Telemedicine(_Strict):
     """Rural clinics linked to their region's hub hospital."""
 
     coverage: float = Field(default=0.6, ge=0, le=1, description="share of clinics with a link")
-    specialists_per_hub: int = Field(default=2, ge=1, le=500)
+    specialists_per_hub: int | None = Field(
+        default=None, ge=1, le=500, description="None: one per clinics_per_specialist linked"
+    )
+    clinics_per_specialist: float = Field(
+        default=15.0,
+        gt=0,
+        le=10_000,
+        description="linked clinics one specialist on duty answers for (assumption)",
+    )
     consult_minutes: float = Field(default=30.0, gt=0, le=10_080)
     resolve_share: float = Field(
         default=0.75, ge=0, le=1, description="TelessaúdeRS: ~75% resolved without referral"
@@ -281,6 +289,13 @@ class Scenario(_Strict):
     start: dt.datetime
     days: float = Field(default=30.0, gt=0, le=3660)
     seed: int = Field(default=42, ge=0, lt=2**63)
+    # The window is the lookahead of the shard protocol. Two hours: (1) what crosses
+    # facilities is slower than that or may be seen that late (an ambulance needs its dispatch
+    # time plus the trip; the capacity board of a bed-regulation centre is refreshed a few times
+    # a shift), so decisions read a board at most two hours old; (2) each window costs one
+    # round of Arrow messages, about 5 ms with 2-4 Ray actors, against 40-150 ms of compute
+    # per shard per window for Brazil, so exchange stays well under 10% of the wall time; one
+    # message table per kind, per shard and window, batches all of a window's traffic.
     window_hours: float = Field(default=2.0, gt=0, le=168)
     sample_hours: float = Field(default=1.0, gt=0, le=168)
     shards: int = Field(default=1, ge=1, le=4096)
