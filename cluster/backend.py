@@ -14,6 +14,7 @@ the run ends with the same tables as a run that lost nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -25,7 +26,7 @@ import pyarrow as pa
 import ray
 
 from regional import checkpoint, protocol
-from regional.network import care_policy, demand_model
+from regional.network import build_network, care_policy, demand_model, shard_specs
 from regional.scenario import Scenario, ScenarioError, load_scenario
 from regional.shard import ShardModel, ShardSpec
 
@@ -38,11 +39,14 @@ class ShardActor:
     """One shard model in a Ray worker process (its repr, with the shard id, prefixes logs)."""
 
     def __init__(
-        self, spec: ShardSpec, scenario: dict[str, Any], checkpoints: str | None, fingerprint: str
+        self, shard: int, scenario: dict[str, Any], checkpoints: str | None, fingerprint: str
     ) -> None:
         began = time.process_time()
         resolved = load_scenario(scenario)
-        self.shard = spec.shard
+        # the network is built here from the scenario (deterministic, a fraction of a second),
+        # so a restarted actor needs nothing from the object store
+        spec = shard_specs(build_network(resolved))[shard]
+        self.shard = shard
         root = Path(checkpoints) if checkpoints else None
         self.resume_at: tuple[int, protocol.Inbox] | None = None
         if root is not None and checkpoint.committed_window(root) is not None:
@@ -68,10 +72,18 @@ class ShardActor:
             raise RuntimeError(f"shard {self.shard} was not restored from a checkpoint")
         return self.resume_at
 
-    def step(self, window: int, inbox: protocol.Inbox) -> protocol.Outbox | int:
-        """Advance one window; if the shard is at another window, return that window."""
+    def step(
+        self, window: int, inbox: protocol.Inbox, board: pa.Table | None = None
+    ) -> protocol.Outbox | int:
+        """Advance one window; if the shard is at another window, return that window.
+
+        The board, the same for every shard, may come apart from the inbox: one object in the
+        object store read by all shards instead of a copy in each inbox.
+        """
         if self.model.window != window:
             return self.model.window
+        if board is not None:
+            inbox = dataclasses.replace(inbox, board=board)
         began = time.process_time()
         out = self.model.step_window(window, inbox)
         self.cpu += time.process_time() - began
@@ -173,7 +185,7 @@ class RayBackend:
             # host its shards again
             ShardActor.options(  # type: ignore[attr-defined]
                 num_cpus=share, scheduling_strategy="SPREAD"
-            ).remote(spec, data, self._checkpoints, self._fingerprint)
+            ).remote(spec.shard, data, self._checkpoints, self._fingerprint)
             for spec in specs
         ]
 
@@ -217,7 +229,12 @@ class RayBackend:
     def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
         """Submit every shard's step, then gather once; replay a shard that was restarted."""
         self._history[window] = inboxes
-        refs = [a.step.remote(window, inbox) for a, inbox in zip(self.actors, inboxes, strict=True)]
+        board = ray.put(inboxes[0].board)
+        empty = protocol.empty("board")
+        refs = [
+            a.step.remote(window, dataclasses.replace(inbox, board=empty), board)
+            for a, inbox in zip(self.actors, inboxes, strict=True)
+        ]
         results = ray.get(refs)
         outboxes = []
         for shard, result in enumerate(results):

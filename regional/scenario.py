@@ -301,7 +301,7 @@ class Scenario(_Strict):
     shards: int = Field(default=1, ge=1, le=4096)
     workers: int = Field(default=1, ge=1, le=4096)
     checkpoint_every_windows: int = Field(
-        default=48,
+        default=120,
         ge=0,
         le=1_000_000,
         description="checkpoint every N windows when the run has a folder for them; 0: never",
