@@ -53,7 +53,7 @@ def test_heavy_cross_shard_traffic_is_invariant(ray_local: None) -> None:
         "telemedicine.coverage": 1.0,
     }
     serial = run_scenario(load_scenario("chile", **settings))
-    scenario = load_scenario("chile", shards=10, workers=2, **settings)
+    scenario = load_scenario("chile", shards=16, workers=2, **settings)
     result = run_scenario(scenario, backend=RayBackend(workers=2))
     _assert_same(_tables(result), _tables(serial))
     facilities = result.to_pandas("facilities").set_index("facility_id")["shard"]
