@@ -97,6 +97,8 @@ class Hospital(mesa.Agent):
             if self.icu_staffed == 0:
                 limit = min(limit, 1.0)
             self._board(self.icu_queue, patient, limit)
+            # those ahead may be waiting for a ventilator while a bed suits this patient
+            self.fill_icu()
 
     def _icu_fits(self, patient: Patient) -> bool:
         return self.icu_occupied < self.icu_staffed and (

@@ -136,3 +136,19 @@ def test_teleconsult_desk_is_first_come_first_served_on_its_specialists() -> Non
     assert answers == pytest.approx([0.5, 0.5, 1.0, 1.0, 5.5])
     assert hub.answer_teleconsult(6.0, Need.WARD, 0.9)[1] == "transfer"
     assert hub.answer_teleconsult(6.0, Need.NONE, 0.1)[1] == "treat_locally"
+
+
+def test_a_free_icu_bed_is_not_held_for_a_patient_waiting_for_a_ventilator() -> None:
+    model = Calendar()
+    hospital = Hospital(
+        model, 7, ward_beds=1, icu_beds=2, ventilators=1, ward_staffed=1, icu_staffed=2
+    )
+    hospital.receive(_patient(model, 1, Need.ICU, 1, ventilator=True))
+    blocked = _patient(model, 2, Need.ICU, 1, ventilator=True)
+    hospital.receive(blocked)
+    assert blocked.waiting and hospital.icu_occupied == 1
+    later = _patient(model, 3, Need.ICU, 2)
+    model.now = 1.0
+    hospital.receive(later)
+    assert later.bed == Bed.ICU and not later.waiting
+    assert [e[2] for e in hospital.icu_queue] == [2]
