@@ -22,8 +22,11 @@ HOURS_PER_YEAR = 8766.0
 _STREAM_PLACE = 0
 _STREAM_CENSUS = 1
 _U_COLUMNS = 12
+# Patient ids: (demand point << 32) | (block << SEQ_BITS) | sequence in the block, so an id
+# never depends on the shard that made it; patients of the starting census have ids from 2^62.
 SEQ_BITS = 20
 BLOCK_BITS = 12
+CENSUS_ID_BASE = 1 << 62
 
 
 @dataclass(frozen=True)

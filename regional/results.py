@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from regional.demand import CENSUS_ID_BASE
 from regional.records import PATIENT_LOG_SCHEMA
 from regional.scenario import scenario_to_dict
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 RESULTS_SCHEMA_VERSION = 1
 TABLES = ("facilities", "places", "timeseries", "patients", "transfers", "referrals")
-CENSUS_ID_BASE = 1 << 62
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 FACILITY_COLUMNS = (
     "facility_id",

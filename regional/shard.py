@@ -28,7 +28,7 @@ from agents import CarePolicy, Event, Hospital, Outcome, Patient, RuralClinic
 from agents.patient import TRAVELLING_FIELDS
 from geodata.travel import TravelRules, haversine_km, trip_minutes
 from regional import protocol
-from regional.demand import BLOCK_HOURS, DemandModel, PlaceTable
+from regional.demand import BLOCK_HOURS, CENSUS_ID_BASE, DemandModel, PlaceTable
 from regional.records import (
     PATIENT_LOG_SCHEMA,
     REFERRAL_LOG_SCHEMA,
@@ -37,7 +37,6 @@ from regional.records import (
     ColumnBuffer,
 )
 
-CENSUS_ID_BASE = 1 << 62
 NEAR_FIRST = 32  # hospitals tried one by one before the rest are checked at once
 
 
