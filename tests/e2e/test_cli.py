@@ -166,3 +166,40 @@ def test_existing_out_is_refused_and_kept(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "already exists" in done.stderr
     assert (out / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_same_seed_same_tables_across_processes(tmp_path: Path) -> None:
+    # different hash seeds: nothing may depend on the order of sets or string hashes
+    outs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": hash_seed}
+        out = tmp_path / f"run-{hash_seed}"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "regional",
+                "run",
+                "chile",
+                "--days",
+                "2",
+                "--seed",
+                "8",
+                "--shards",
+                "3",
+                "--quiet",
+                "--out",
+                str(out),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        outs.append(out)
+    for name in ("patients", "transfers", "referrals", "timeseries", "facilities", "places"):
+        assert pq.read_table(outs[0] / f"{name}.parquet").equals(
+            pq.read_table(outs[1] / f"{name}.parquet")
+        ), name
