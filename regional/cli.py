@@ -18,6 +18,7 @@ import yaml
 from regional.scenario import ScenarioError, builtin_descriptions, load_scenario
 
 EXIT_USAGE = 2
+EXPORT_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet", "all")
 
 
 class UsageError(Exception):
@@ -111,7 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RUN_DIR",
         help="finish an interrupted run from its last checkpoint",
     )
+    run.add_argument(
+        "--export",
+        choices=EXPORT_FORMATS,
+        metavar="FORMAT",
+        help="also write GIS layers: gpkg, geojson, fgb, geoparquet or all",
+    )
     sub.add_parser("scenarios", help="list the built-in scenarios")
+    export = sub.add_parser("export", help="write GIS layers of a run directory")
+    export.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=EXPORT_FORMATS,
+        help="gpkg, geojson, fgb, geoparquet or all",
+    )
+    export.add_argument("--out", type=Path, help="folder for the layers (default RUN_DIR/gis)")
     return parser
 
 
@@ -123,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scenarios()
         if args.command == "run":
             return _run(args)
+        if args.command == "export":
+            for path in _export(args.run_dir, args.format, args.out):
+                print(path)
+            return 0
         build_parser().print_help()
         return EXIT_USAGE
     except (UsageError, ScenarioError) as error:
@@ -191,7 +211,19 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     work.remove()
     reporter.report(result, path)
+    if args.export:
+        for written in _export(path, args.export, None):
+            print(written)
     return 0
+
+
+def _export(run_dir: Path, fmt: str, out: Path | None) -> list[Path]:
+    from geodata.export import ExportError, export_run
+
+    try:
+        return export_run(run_dir, fmt, out)
+    except ExportError as error:
+        raise UsageError(str(error)) from None
 
 
 def _no_scenario_flags_with_resume(args: argparse.Namespace) -> None:

@@ -1,0 +1,300 @@
+"""GIS layers derived from a run directory, written for QGIS, kepler.gl, ArcGIS and pandas.
+
+Layers: ``facilities`` (points with capacities and results), ``places`` (demand and access
+time), ``catchments`` (Voronoi polygons of first facilities, clipped to the area of the places),
+``flows`` (transfers and referrals per origin-destination pair as lines with counts),
+``facility_timeseries`` (points with a real DateTime column for QGIS's temporal controller), and
+``flows_kepler.csv`` (point pairs with counts and times for kepler.gl).
+
+Formats follow the measured behaviour of GDAL 3.12 and its older readers: GeoPackage 1.3 with
+all layers in one file; GeoJSON in EPSG:4326 (RFC 7946), one file a layer; FlatGeobuf one file a
+layer without a spatial index, so features keep their stable order; GeoParquet 1.1 with a
+covering bounding box. Files appear whole or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+FORMATS = ("gpkg", "geojson", "fgb", "geoparquet")
+LAYERS = ("facilities", "places", "catchments", "flows", "facility_timeseries")
+RUN_TABLES = ("facilities", "places", "timeseries", "transfers", "referrals")
+WGS84 = "EPSG:4326"
+
+
+class ExportError(ValueError):
+    """A run directory or output that cannot be exported; the message is one actionable line."""
+
+
+def _read_run(run_dir: Path) -> dict[str, pd.DataFrame]:
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ExportError(f"{run_dir}: not a directory; give a run directory from `regional run`")
+    tables = {}
+    for name in RUN_TABLES:
+        path = run_dir / f"{name}.parquet"
+        if not path.is_file():
+            raise ExportError(
+                f"{run_dir}: {name}.parquet is missing; this is not a complete run "
+                "directory (run `regional run` again)"
+            )
+        try:
+            tables[name] = pq.read_table(path).to_pandas()
+        except Exception as error:  # pyarrow raises several kinds for a damaged file
+            raise ExportError(
+                f"{path}: unreadable ({str(error).splitlines()[0]}); run `regional run` again"
+            ) from None
+    return tables
+
+
+def _local_crs(lon: np.ndarray, lat: np.ndarray) -> str:
+    """An azimuthal equidistant projection centred on the network: metres, little distortion."""
+    return f"+proj=aeqd +lat_0={np.median(lat):.4f} +lon_0={np.median(lon):.4f} +units=m"
+
+
+def build_layers(run_dir: Path) -> dict[str, Any]:
+    """Every layer of a run directory: GeoDataFrames in EPSG:4326, plus the kepler table."""
+    import geopandas as gpd
+
+    t = _read_run(Path(run_dir))
+    f, places = t["facilities"], t["places"]
+    facilities = gpd.GeoDataFrame(f, geometry=gpd.points_from_xy(f["lon"], f["lat"]), crs=WGS84)
+    place_layer = gpd.GeoDataFrame(
+        places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs=WGS84
+    )
+    return {
+        "facilities": facilities,
+        "places": place_layer,
+        "catchments": _catchments(facilities, places),
+        "flows": _flows(f, t["transfers"], t["referrals"]),
+        "facility_timeseries": _timeseries(f, t["timeseries"]),
+        "flows_kepler": _kepler(f, t["transfers"], t["referrals"]),
+    }
+
+
+def _catchments(facilities: gpd.GeoDataFrame, places: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Voronoi cells of the facilities that serve places first, clipped to the places' area."""
+    import geopandas as gpd
+    import shapely
+
+    weighted = places.assign(_w=places["population"] * places["access_minutes"])
+    served = weighted.groupby("facility_id", as_index=False).agg(
+        population_served=("population", "sum"),
+        places_served=("place_id", "size"),
+        _w=("_w", "sum"),
+        _mean=("access_minutes", "mean"),
+    )
+    # population-weighted access time (the plain mean where nobody lives)
+    people = served["population_served"].to_numpy(dtype=float)
+    served["mean_access_minutes"] = np.where(
+        people > 0, served["_w"] / np.where(people > 0, people, 1.0), served["_mean"]
+    )
+    served = served.drop(columns=["_w", "_mean"])
+    first = facilities.merge(served, on="facility_id", how="inner")
+    crs = _local_crs(first["lon"].to_numpy(), first["lat"].to_numpy())
+    points = first.to_crs(crs)
+    # one cell per distinct point: facilities at the same spot share it
+    coords = shapely.get_coordinates(points.geometry)
+    unique, inverse = np.unique(np.round(coords, 1), axis=0, return_inverse=True)
+    area = gpd.GeoSeries(gpd.points_from_xy(places["lon"], places["lat"]), crs=WGS84).to_crs(crs)
+    extent = shapely.buffer(
+        shapely.convex_hull(
+            shapely.multipoints(np.vstack([shapely.get_coordinates(area), unique]))
+        ),
+        20_000.0,
+    )
+    if len(unique) == 1:
+        cells = np.array([extent])
+    else:
+        regions = shapely.voronoi_polygons(shapely.multipoints(unique), extend_to=extent)
+        polys = np.asarray(shapely.get_parts(regions))
+        # match each cell to the point inside it
+        owner = np.full(len(polys), -1)
+        for i, poly in enumerate(polys):
+            hits = np.flatnonzero(shapely.contains_xy(poly, unique[:, 0], unique[:, 1]))
+            if len(hits):
+                owner[i] = hits[0]
+        cells = np.empty(len(unique), dtype=object)
+        for i, k in enumerate(owner):
+            if k >= 0:
+                cells[k] = shapely.intersection(polys[i], extent)
+    geometry = gpd.GeoSeries(cells[inverse.ravel()], crs=crs).to_crs(WGS84)
+    columns = [
+        "facility_id",
+        "code",
+        "name",
+        "kind",
+        "tier",
+        "region",
+        "population_served",
+        "places_served",
+        "mean_access_minutes",
+    ]
+    return (
+        gpd.GeoDataFrame(first[columns].reset_index(drop=True), geometry=geometry.values, crs=WGS84)
+        .sort_values("facility_id")
+        .reset_index(drop=True)
+    )
+
+
+def _pairs(transfers: pd.DataFrame, referrals: pd.DataFrame) -> pd.DataFrame:
+    moves = pd.DataFrame(
+        {
+            "origin_id": transfers["from_facility"],
+            "dest_id": transfers["to_facility"],
+            "kind": "transfer",
+            "start": transfers["depart_time"],
+            "minutes": (transfers["arrive_time"] - transfers["depart_time"]).dt.total_seconds()
+            / 60,
+        }
+    )
+    asks = pd.DataFrame(
+        {
+            "origin_id": referrals["clinic"],
+            "dest_id": referrals["hub"],
+            "kind": "referral",
+            "start": referrals["request_time"],
+            "minutes": (referrals["answer_time"] - referrals["request_time"]).dt.total_seconds()
+            / 60,
+        }
+    )
+    return pd.concat([moves, asks], ignore_index=True)
+
+
+def _flows(f: pd.DataFrame, transfers: pd.DataFrame, referrals: pd.DataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
+    pairs = _pairs(transfers, referrals)
+    grouped = pairs.groupby(["kind", "origin_id", "dest_id"], as_index=False).agg(
+        count=("minutes", "size"),
+        mean_minutes=("minutes", "mean"),
+        first_time=("start", "min"),
+        last_time=("start", "max"),
+    )
+    xy = f.set_index("facility_id")[["lon", "lat", "name"]]
+    o = xy.loc[grouped["origin_id"]].to_numpy()
+    d = xy.loc[grouped["dest_id"]].to_numpy()
+    lines = (
+        shapely.linestrings(
+            np.stack(
+                [np.column_stack([o[:, 0], o[:, 1]]), np.column_stack([d[:, 0], d[:, 1]])], axis=1
+            ).astype(float)
+        )
+        if len(grouped)
+        else []
+    )
+    grouped["origin_name"] = o[:, 2] if len(grouped) else []
+    grouped["dest_name"] = d[:, 2] if len(grouped) else []
+    grouped["count"] = grouped["count"].astype("int64")
+    return gpd.GeoDataFrame(grouped, geometry=gpd.GeoSeries(lines, crs=WGS84).values, crs=WGS84)
+
+
+def _kepler(f: pd.DataFrame, transfers: pd.DataFrame, referrals: pd.DataFrame) -> pd.DataFrame:
+    """Flows per origin, destination, kind and day, as point pairs (kepler.gl's arc layer)."""
+    pairs = _pairs(transfers, referrals)
+    pairs["day"] = pairs["start"].dt.floor("D")
+    daily = pairs.groupby(["kind", "origin_id", "dest_id", "day"], as_index=False).agg(
+        count=("minutes", "size")
+    )
+    xy = f.set_index("facility_id")
+    return pd.DataFrame(
+        {
+            "origin_lat": xy.loc[daily["origin_id"], "lat"].to_numpy(),
+            "origin_lng": xy.loc[daily["origin_id"], "lon"].to_numpy(),
+            "dest_lat": xy.loc[daily["dest_id"], "lat"].to_numpy(),
+            "dest_lng": xy.loc[daily["dest_id"], "lon"].to_numpy(),
+            "count": daily["count"].to_numpy(),
+            "time": daily["day"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
+            "kind": daily["kind"].to_numpy(),
+            "origin_id": daily["origin_id"].to_numpy(),
+            "dest_id": daily["dest_id"].to_numpy(),
+        }
+    )
+
+
+def _timeseries(f: pd.DataFrame, ts: pd.DataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    xy = f.set_index("facility_id")[["name", "kind", "lon", "lat"]]
+    frame = ts.join(xy, on="facility_id")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["ward_occupancy"] = frame["ward_occupied"] / frame["ward_staffed"].replace(0, np.nan)
+        frame["icu_occupancy"] = frame["icu_occupied"] / frame["icu_staffed"].replace(0, np.nan)
+    # naive UTC DateTime fields read the same in every GDAL version and in QGIS's temporal
+    # controller; every time of a run is UTC
+    frame["time"] = frame["time"].dt.tz_convert("UTC").dt.tz_localize(None)
+    geometry = gpd.points_from_xy(frame["lon"], frame["lat"])
+    return (
+        gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
+        .sort_values(["time", "facility_id"])
+        .reset_index(drop=True)
+    )
+
+
+def _write(layers: Mapping[str, Any], fmt: str, folder: Path) -> list[str]:
+    written = []
+    geo = {name: layers[name] for name in LAYERS}
+    if fmt == "gpkg":
+        path = folder / "run.gpkg"
+        for name, frame in geo.items():
+            frame.to_file(path, layer=name, driver="GPKG", VERSION="1.3")
+        written.append(path.name)
+    elif fmt == "geojson":
+        for name, frame in geo.items():
+            path = folder / f"{name}.geojson"
+            frame.to_crs(4326).to_file(path, driver="GeoJSON")
+            written.append(path.name)
+    elif fmt == "fgb":
+        for name, frame in geo.items():
+            path = folder / f"{name}.fgb"
+            frame.to_file(path, driver="FlatGeobuf", SPATIAL_INDEX="NO")
+            written.append(path.name)
+    elif fmt == "geoparquet":
+        for name, frame in geo.items():
+            path = folder / f"{name}.parquet"
+            frame.to_parquet(path, schema_version="1.1.0", write_covering_bbox=True)
+            written.append(path.name)
+    return written
+
+
+def export_run(run_dir: Path, fmt: str, out: Path | None = None) -> list[Path]:
+    """Write the run's layers in one format (or ``all``) into a new folder; return the files.
+
+    Raises:
+        ExportError: an unknown format, an incomplete run directory or an output that exists.
+    """
+    if fmt not in (*FORMATS, "all"):
+        raise ExportError(
+            f"--format {fmt}: unknown format; expected one of {', '.join(FORMATS)} or all"
+        )
+    run_dir = Path(run_dir)
+    out = Path(out) if out is not None else run_dir / "gis"
+    if out.exists():
+        raise ExportError(f"{out}: already exists; give another --out or remove it")
+    layers = build_layers(run_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        names = []
+        for each in FORMATS if fmt == "all" else (fmt,):
+            names += _write(layers, each, tmp)
+        layers["flows_kepler"].to_csv(tmp / "flows_kepler.csv", index=False)
+        names.append("flows_kepler.csv")
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / name for name in names]

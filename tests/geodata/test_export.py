@@ -1,0 +1,153 @@
+"""GIS exports of a run directory: every format and layer read back by geopandas and by GDAL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import regional
+from geodata.export import LAYERS, ExportError, build_layers, export_run
+from tests.e2e.test_cli import regional as regional_cli
+
+GEOMETRY = {
+    "facilities": "Point",
+    "places": "Point",
+    "catchments": "Polygon",
+    "flows": "LineString",
+    "facility_timeseries": "Point",
+}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "chile"
+    regional.run("chile", out=out, days=2, seed=13)
+    return out
+
+
+@pytest.fixture(scope="module")
+def layers(run_dir: Path) -> dict[str, Any]:
+    return build_layers(run_dir)
+
+
+@pytest.fixture(scope="module")
+def exported(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gis") / "all"
+    export_run(run_dir, "all", out)
+    return out
+
+
+def _read(folder: Path, fmt: str, layer: str) -> gpd.GeoDataFrame:
+    if fmt == "gpkg":
+        return gpd.read_file(folder / "run.gpkg", layer=layer)
+    if fmt == "geoparquet":
+        return gpd.read_parquet(folder / f"{layer}.parquet")
+    return gpd.read_file(folder / f"{layer}.{fmt}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "fgb", "geoparquet"])
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_layer_round_trips(
+    exported: Path, layers: dict[str, Any], fmt: str, layer: str
+) -> None:
+    back = _read(exported, fmt, layer)
+    assert len(back) == len(layers[layer]) > 0
+    assert back.crs is not None and back.crs.to_epsg() == 4326
+    assert set(back.geom_type) == {GEOMETRY[layer]}
+    if layer == "facility_timeseries" and fmt != "geojson":
+        assert pd.api.types.is_datetime64_any_dtype(back["time"])
+        assert back["time"].min() == pd.Timestamp("2025-06-01 00:00:00")
+
+
+@pytest.mark.slow
+def test_flows_add_up_to_transfers_and_referrals(run_dir: Path, layers: dict[str, Any]) -> None:
+    flows = layers["flows"]
+    transfers = pq.read_table(run_dir / "transfers.parquet").num_rows
+    referrals = pq.read_table(run_dir / "referrals.parquet").num_rows
+    assert flows.loc[flows["kind"] == "transfer", "count"].sum() == transfers > 0
+    assert flows.loc[flows["kind"] == "referral", "count"].sum() == referrals > 0
+    kepler = layers["flows_kepler"]
+    assert {"origin_lat", "origin_lng", "dest_lat", "dest_lng", "count", "time"} <= set(kepler)
+    assert kepler["count"].sum() == transfers + referrals
+
+
+@pytest.mark.slow
+def test_catchments_cover_everyone(run_dir: Path, layers: dict[str, Any]) -> None:
+    people = pq.read_table(run_dir / "places.parquet").column("population").to_numpy().sum()
+    catchments = layers["catchments"]
+    assert catchments["population_served"].sum() == people
+    assert catchments.geometry.is_valid.all()
+    places = layers["places"]
+    inside = gpd.sjoin(places, catchments[["facility_id", "geometry"]], predicate="within")
+    # each place lies in its own first facility's cell, but for ties on cell borders
+    assert (inside["facility_id_left"] == inside["facility_id_right"]).mean() > 0.9
+
+
+@pytest.mark.slow
+def test_geopackage_is_version_1_3(exported: Path) -> None:
+    with sqlite3.connect(exported / "run.gpkg") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10300
+
+
+@pytest.mark.slow
+def test_geoparquet_metadata_is_1_1_with_covering_bbox(exported: Path) -> None:
+    for layer in LAYERS:
+        geo = json.loads(pq.read_schema(exported / f"{layer}.parquet").metadata[b"geo"])
+        assert geo["version"] == "1.1.0"
+        assert "covering" in geo["columns"][geo["primary_column"]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name", ["run.gpkg", "facility_timeseries.geojson", "facility_timeseries.fgb"]
+)
+def test_gdal_reads_the_files_and_sees_the_datetime(exported: Path, name: str) -> None:
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("GDAL's ogrinfo is not installed (Debian gdal-bin; .ci/run installs it)")
+    args = [ogrinfo, "-so", "-ro", str(exported / name)]
+    if name.endswith(".gpkg"):
+        args.append("facility_timeseries")
+    else:
+        args.append(name.split(".")[0])
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    if name.endswith(".geojson"):
+        assert "time: String" in done.stdout or "time: DateTime" in done.stdout
+    else:
+        assert "time: DateTime" in done.stdout
+
+
+def test_bad_exports_say_what_to_do_and_write_nothing(run_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="unknown format"):
+        export_run(run_dir, "shp", tmp_path / "a")
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    (broken / "transfers.parquet").unlink()
+    with pytest.raises(ExportError, match=r"transfers.parquet is missing"):
+        export_run(broken, "gpkg", tmp_path / "b")
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(ExportError, match="already exists"):
+        export_run(run_dir, "gpkg", tmp_path / "taken")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert not list((tmp_path / "taken").iterdir())
+
+
+@pytest.mark.slow
+def test_export_through_the_cli(run_dir: Path, tmp_path: Path) -> None:
+    done = regional_cli("export", str(run_dir), "--format", "fgb", "--out", "gis", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "gis" / "flows.fgb").is_file()
+    bad = regional_cli("export", str(tmp_path / "nowhere"), "--format", "gpkg", cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "not a directory" in bad.stderr
