@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="gpkg, geojson, fgb, geoparquet or all",
     )
     export.add_argument("--out", type=Path, help="folder for the layers (default RUN_DIR/gis)")
+    plot = sub.add_parser("plot", help="draw a run directory: a map and occupancy over time")
+    plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    plot.add_argument("--out", type=Path, help="folder for the PNGs (default RUN_DIR/plots)")
     return parser
 
 
@@ -139,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scenarios()
         if args.command == "run":
             return _run(args)
+        if args.command == "plot":
+            for path in _plot(args.run_dir, args.out):
+                print(path)
+            return 0
         if args.command == "export":
             for path in _export(args.run_dir, args.format, args.out):
                 print(path)
@@ -215,6 +222,16 @@ def _run(args: argparse.Namespace) -> int:
         for written in _export(path, args.export, None):
             print(written)
     return 0
+
+
+def _plot(run_dir: Path, out: Path | None) -> list[Path]:
+    from geodata.export import ExportError
+    from geodata.plot import plot_run
+
+    try:
+        return plot_run(run_dir, out)
+    except ExportError as error:
+        raise UsageError(str(error)) from None
 
 
 def _export(run_dir: Path, fmt: str, out: Path | None) -> list[Path]:
