@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import resource
 import socket
 import time
 from pathlib import Path
@@ -96,13 +97,14 @@ class ShardActor:
         self.cpu += time.process_time() - began
         return str(path)
 
-    def collect(self) -> tuple[dict[str, pa.Table], float, int]:
-        """Close the shard; return its tables, the CPU seconds it used and its process id."""
+    def collect(self) -> tuple[dict[str, pa.Table], float, float]:
+        """Close the shard; return its tables, the CPU seconds it used and its peak memory (MB)."""
         began = time.process_time()
         self.model.close()
         tables = self.model.results()
         self.cpu += time.process_time() - began
-        return tables, self.cpu, os.getpid()
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        return tables, self.cpu, peak_mb
 
 
 def _reachable(address: str, timeout: float = 3.0) -> bool:
@@ -127,6 +129,7 @@ class RayBackend:
         self.address = address
         self.actors: list[Any] = []
         self.worker_cpu_seconds = 0.0
+        self.worker_peak_rss_mb: list[float] = []
         self.recoveries = 0
         self._started_ray = False
         self._history: dict[int, list[protocol.Inbox]] = {}
@@ -268,6 +271,7 @@ class RayBackend:
         """Gather each shard's tables and CPU time."""
         gathered = ray.get([a.collect.remote() for a in self.actors])
         self.worker_cpu_seconds = sum(cpu for _, cpu, _ in gathered)
+        self.worker_peak_rss_mb = [round(peak, 1) for _, _, peak in gathered]
         return [tables for tables, _, _ in gathered]
 
     def shutdown(self) -> None:

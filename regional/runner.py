@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ def run_scenario(
             inboxes = [protocol.Inbox(board=board) for _ in range(n)]
         started = time.perf_counter()
         patients = 0
+        events = 0
         for window in range(first, windows):
             if every and window > first and window % every == 0:
                 assert checkpoints is not None
@@ -221,6 +223,7 @@ def run_scenario(
             compute += window_compute
             exchange += (t1 - t0 - window_compute) + (t2 - t1)
             patients += sum(s.new_patients for s in stats)
+            events += sum(s.events for s in stats)
             if progress is not None:
                 progress(
                     Progress(
@@ -248,8 +251,11 @@ def run_scenario(
         "shard_compute_seconds": round(compute, 3),
         "exchange_seconds": round(max(exchange, 0.0), 3),
         "windows": windows,
+        "events": events,
         "resumed_from_window": first if first else None,
         "recovered_shards": int(getattr(backend, "recoveries", 0)),
+        "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "worker_peak_rss_mb": list(getattr(backend, "worker_peak_rss_mb", [])),
     }
     return assemble_results(
         network, shard_tables, in_transit, timings, backend.name, backend.workers

@@ -1,0 +1,1 @@
+"""Benchmarks: the scale ladder, a plain Mesa baseline and the bare event-loop floor."""

@@ -1,0 +1,33 @@
+"""The benchmark harness runs end to end on a tiny ladder (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import floor, plain_mesa
+from benchmarks.run import main
+
+
+def test_floor_and_plain_mesa_report_their_rates() -> None:
+    assert floor.replay(2_000, pending=100)["events"] == 2_000
+    result = plain_mesa.run(
+        days=0.5, inputs={"region": "X", "beds": [10, 4], "arrivals_per_day": [6.0, 2.0]}
+    )
+    assert result["ticks"] == 48 and result["episodes"] > 0
+
+
+@pytest.mark.slow
+def test_quick_ladder_writes_results(tmp_path: Path) -> None:
+    assert main(["--quick", "--rungs", "chile", "--out", str(tmp_path), "--no-readme"]) == 0
+    (path,) = tmp_path.glob("*.json")
+    results = json.loads(path.read_text())
+    assert [(r["workers"], r["shards"]) for r in results["rungs"]] == [(1, 1), (2, 4)]
+    for rung in results["rungs"]:
+        assert rung["episodes"] > 1000 and rung["events"] > rung["episodes"]
+        assert rung["driver_peak_rss_mb"] > 0
+    assert results["rungs"][1]["worker_peak_rss_mb"]
+    assert {"plain_mesa", "heapq_floor"} <= set(results["baselines"])
+    assert "chile: 2 workers vs 1 (wall)" in results["ratios"]
