@@ -371,40 +371,9 @@ class ShardModel(mesa.Model):
         if stop <= lo:
             return
         cols = [a[name][lo:stop].tolist() for name in ARRIVAL_FIELDS]
-        for (
-            pid,
-            place,
-            fac,
-            onset,
-            arrival,
-            cond,
-            acuity,
-            need,
-            vent,
-            los,
-            esc,
-            los_icu,
-            u_death,
-            u_tele,
-        ) in zip(*cols, strict=True):
-            patient = Patient(
-                self,
-                pid,
-                place,
-                cond,
-                acuity,
-                need,
-                vent,
-                los,
-                esc,
-                los_icu,
-                u_death,
-                u_tele,
-                onset,
-                arrival,
-                fac,
-            )
-            self.schedule(arrival, Event.ARRIVE, patient)
+        for fields in zip(*cols, strict=True):
+            # fields are in the order of Patient's arguments; the 13th is the arrival time
+            self.schedule(fields[12], Event.ARRIVE, Patient(self, *fields))
         self._arriving += stop - lo
         self._new_patients += stop - lo
         self._arrival_next = stop
@@ -701,12 +670,10 @@ class ShardModel(mesa.Model):
         )
 
 
+# the block's columns in the order of Patient's arguments
 ARRIVAL_FIELDS = (
     "patient_id",
     "place",
-    "facility",
-    "onset",
-    "arrival",
     "condition",
     "acuity",
     "need",
@@ -716,4 +683,7 @@ ARRIVAL_FIELDS = (
     "los_icu_after_hours",
     "u_death",
     "u_tele",
+    "onset",
+    "arrival",
+    "facility",
 )
