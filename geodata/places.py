@@ -103,8 +103,7 @@ def _build_cache(path: Path) -> pd.DataFrame:
     )
     first_lon = frame.groupby("timezone")["lon"].first()
     offsets = {
-        zone: standard_utc_offset_hours(str(zone), float(lon))
-        for zone, lon in first_lon.items()
+        zone: standard_utc_offset_hours(str(zone), float(lon)) for zone, lon in first_lon.items()
     }
     frame["utc_offset_hours"] = frame["timezone"].map(offsets).astype("float64")
     frame = frame.sort_values(

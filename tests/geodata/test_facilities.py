@@ -44,9 +44,17 @@ def _hospitals(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_columns_and_types(chile: pd.DataFrame) -> None:
     assert tuple(chile.columns) == FACILITY_COLUMNS
-    for column in ("facility_id", "ward_beds", "icu_beds", "ventilators",
-                   "ward_nurses_per_shift", "icu_nurses_per_shift", "nurses", "physicians",
-                   "hub_id"):
+    for column in (
+        "facility_id",
+        "ward_beds",
+        "icu_beds",
+        "ventilators",
+        "ward_nurses_per_shift",
+        "icu_nurses_per_shift",
+        "nurses",
+        "physicians",
+        "hub_id",
+    ):
         assert chile[column].dtype == np.int32, column
     assert chile["place_id"].dtype == np.int64
     assert chile["lon"].dtype == np.float64 and chile["lat"].dtype == np.float64
@@ -73,8 +81,7 @@ def test_hospital_count_near_published(chile: pd.DataFrame) -> None:
     assert abs(len(_hospitals(chile)) - 231) <= 0.05 * 231
 
 
-def test_beds_and_icu_totals_are_exact(chile: pd.DataFrame,
-                                       chile_places: pd.DataFrame) -> None:
+def test_beds_and_icu_totals_are_exact(chile: pd.DataFrame, chile_places: pd.DataFrame) -> None:
     pop = chile_places["population"].sum()
     rules = COUNTRY_RULES["CL"]
     h = _hospitals(chile)
@@ -95,7 +102,8 @@ def test_staff_follow_the_ratios(chile: pd.DataFrame, chile_places: pd.DataFrame
     np.testing.assert_array_equal(h["ward_nurses_per_shift"], np.ceil(h["ward_beds"] / 6.0))
     np.testing.assert_array_equal(h["icu_nurses_per_shift"], np.ceil(h["icu_beds"] / 2.0))
     np.testing.assert_array_equal(
-        h["nurses"], 3 * (h["ward_nurses_per_shift"] + h["icu_nurses_per_shift"]))
+        h["nurses"], 3 * (h["ward_nurses_per_shift"] + h["icu_nurses_per_shift"])
+    )
     np.testing.assert_array_equal(h["ventilators"], h["icu_beds"])
     assert (h["physicians"] >= 1).all()
     half = chile_places["population"].sum() * rules.physicians_per_1000 / 1000 / 2
@@ -113,24 +121,28 @@ def test_tiers(chile: pd.DataFrame, chile_places: pd.DataFrame) -> None:
     assert (tertiary["place_id"] == santiago["place_id"]).sum() >= 1
     assert h.groupby("region")["tier"].apply(lambda t: (t == "regional").sum()).max() == 1
     # a region's referral hospital sits in its most populous hospital town
-    top = h.merge(chile_places[["place_id", "population"]], on="place_id").groupby(
-        "region")["population"].max()
+    top = (
+        h.merge(chile_places[["place_id", "population"]], on="place_id")
+        .groupby("region")["population"]
+        .max()
+    )
     for _, row in h[h["tier"] == "regional"].iterrows():
-        assert chile_places.set_index("place_id").at[row["place_id"], "population"] == \
-            top[row["region"]]
+        assert (
+            chile_places.set_index("place_id").at[row["place_id"], "population"]
+            == top[row["region"]]
+        )
 
 
-def test_hospitals_per_place_and_offsets(chile: pd.DataFrame,
-                                         chile_places: pd.DataFrame) -> None:
+def test_hospitals_per_place_and_offsets(chile: pd.DataFrame, chile_places: pd.DataFrame) -> None:
     h = _hospitals(chile)
     place = chile_places.set_index("place_id").loc[h["place_id"]]
     per_place = h.groupby("place_id").size()
-    cap = np.ceil(chile_places.set_index("place_id").loc[per_place.index, "population"]
-                  / 20_000)
+    cap = np.ceil(chile_places.set_index("place_id").loc[per_place.index, "population"] / 20_000)
     assert (per_place <= np.maximum(cap, 1)).all()
     assert (place["population"] >= 5_000).all()
-    offset = haversine_km(h["lon"].to_numpy(), h["lat"].to_numpy(),
-                          place["lon"].to_numpy(), place["lat"].to_numpy())
+    offset = haversine_km(
+        h["lon"].to_numpy(), h["lat"].to_numpy(), place["lon"].to_numpy(), place["lat"].to_numpy()
+    )
     assert offset.max() <= 3.0 + 1e-6
     assert not h.duplicated(["lon", "lat"]).any()
 
@@ -159,8 +171,7 @@ def test_hubs(chile: pd.DataFrame) -> None:
     assert regional["is_hub"].all()
 
 
-def test_clinics_where_hospitals_are_far(chile: pd.DataFrame,
-                                         chile_places: pd.DataFrame) -> None:
+def test_clinics_where_hospitals_are_far(chile: pd.DataFrame, chile_places: pd.DataFrame) -> None:
     rules = COUNTRY_RULES["CL"]
     clinics = chile[chile["kind"] == "clinic"]
     assert clinics["place_id"].is_unique
@@ -188,8 +199,9 @@ def test_catchments(chile: pd.DataFrame, chile_places: pd.DataFrame) -> None:
 
 
 def test_deterministic(chile_places: pd.DataFrame, chile: pd.DataFrame) -> None:
-    again = synthesize_facilities(chile_places.drop(columns="setting"), COUNTRY_RULES, TRAVEL,
-                                  seed=1)
+    again = synthesize_facilities(
+        chile_places.drop(columns="setting"), COUNTRY_RULES, TRAVEL, seed=1
+    )
     pd.testing.assert_frame_equal(chile, again)
     shuffled = chile_places.sample(frac=1.0, random_state=3)
     pd.testing.assert_frame_equal(chile, synthesize_facilities(shuffled, COUNTRY_RULES, TRAVEL))
@@ -197,8 +209,13 @@ def test_deterministic(chile_places: pd.DataFrame, chile: pd.DataFrame) -> None:
 
 def test_single_rules_apply_to_every_country() -> None:
     places = load_places(["CR", "PA"])
-    rules = FacilityRules(hospitals_per_100k=1.0, beds_per_1000=2.0, icu_beds_per_100k=5.0,
-                          nurses_per_1000=3.0, physicians_per_1000=2.0)
+    rules = FacilityRules(
+        hospitals_per_100k=1.0,
+        beds_per_1000=2.0,
+        icu_beds_per_100k=5.0,
+        nurses_per_1000=3.0,
+        physicians_per_1000=2.0,
+    )
     frame = synthesize_facilities(places, rules, TRAVEL)
     for country, group in places.groupby("country"):
         pop = group["population"].sum()
@@ -246,15 +263,21 @@ def test_chile_against_the_deis_list(shared_data: Path, chile: pd.DataFrame) -> 
     if not path.is_file():
         pytest.skip(f"DEIS establishment list not found at {path}")
     deis = pd.read_csv(path, sep=";", dtype=str)
-    open_hospitals = deis[(deis["TipoEstablecimientoGlosa"] == "Hospital")
-                          & (deis["EstadoFuncionamiento"] != "Cerrado")]
+    open_hospitals = deis[
+        (deis["TipoEstablecimientoGlosa"] == "Hospital")
+        & (deis["EstadoFuncionamiento"] != "Cerrado")
+    ]
     assert len(open_hospitals) > 200
     assert abs(len(_hospitals(chile)) - len(open_hospitals)) <= 0.25 * len(open_hospitals)
 
 
 @settings(max_examples=200, deadline=None)
-@given(weights=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=40),
-       total=st.integers(0, 5_000), lower=st.integers(0, 20), spread=st.integers(0, 200))
+@given(
+    weights=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=40),
+    total=st.integers(0, 5_000),
+    lower=st.integers(0, 20),
+    spread=st.integers(0, 200),
+)
 def test_largest_remainder_hits_the_total_within_bounds(
     weights: list[float], total: int, lower: int, spread: int
 ) -> None:
@@ -274,8 +297,10 @@ def test_largest_remainder_hits_the_total_within_bounds(
 
 
 def test_clinic_threshold_moves_clinics(chile_places: pd.DataFrame) -> None:
-    strict = {c: FacilityRules(**{**COUNTRY_RULES[c].__dict__,
-                                  "clinic_max_access_minutes": 20.0}) for c in COUNTRY_RULES}
+    strict = {
+        c: FacilityRules(**{**COUNTRY_RULES[c].__dict__, "clinic_max_access_minutes": 20.0})
+        for c in COUNTRY_RULES
+    }
     loose = synthesize_facilities(chile_places, COUNTRY_RULES, TRAVEL)
     tight = synthesize_facilities(chile_places, strict, TRAVEL)
     n_loose = (loose["kind"] == "clinic").sum()

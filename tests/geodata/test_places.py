@@ -36,12 +36,19 @@ def test_latam_countries_are_the_19() -> None:
 
 # NOTES-ray-gis.md, "GeoNames places": these counts include the places whose population
 # GeoNames does not know (written as 0), hence min_population=0.
-@pytest.mark.parametrize(("country", "count", "people_millions"), [
-    ("CL", 315, 17.2), ("BR", 5_889, 217.5), ("MX", 16_875, 120.0),
-    ("PE", 2_296, None), ("CO", 1_179, None),
-])
-def test_counts_match_notes(every_place: pd.DataFrame, country: str, count: int,
-                            people_millions: float | None) -> None:
+@pytest.mark.parametrize(
+    ("country", "count", "people_millions"),
+    [
+        ("CL", 315, 17.2),
+        ("BR", 5_889, 217.5),
+        ("MX", 16_875, 120.0),
+        ("PE", 2_296, None),
+        ("CO", 1_179, None),
+    ],
+)
+def test_counts_match_notes(
+    every_place: pd.DataFrame, country: str, count: int, people_millions: float | None
+) -> None:
     rows = every_place[every_place["country"] == country]
     assert len(rows) == count
     if people_millions is not None:
@@ -70,8 +77,9 @@ def test_columns_types_and_order(every_place: pd.DataFrame) -> None:
         assert pd.api.types.is_string_dtype(frame[column])
     assert frame["place_id"].is_unique
     assert isinstance(frame.index, pd.RangeIndex) and frame.index[0] == 0
-    expected = frame.sort_values(["country", "population", "place_id"],
-                                 ascending=[True, False, True]).reset_index(drop=True)
+    expected = frame.sort_values(
+        ["country", "population", "place_id"], ascending=[True, False, True]
+    ).reset_index(drop=True)
     pd.testing.assert_frame_equal(frame, expected)
     assert frame["region"].str.fullmatch(r"[A-Z]{2}-\w+").all()
     assert (frame["region"].str[:2] == frame["country"]).all()
@@ -85,14 +93,17 @@ def test_known_place(every_place: pd.DataFrame) -> None:
     assert santiago["timezone"] == "America/Santiago"
 
 
-@pytest.mark.parametrize(("zone", "hours"), [
-    ("America/Santiago", -4.0),  # standard time, although January is DST in Chile
-    ("Pacific/Easter", -6.0),
-    ("America/Punta_Arenas", -3.0),
-    ("America/Mexico_City", -6.0),
-    ("America/Sao_Paulo", -3.0),
-    ("America/Havana", -5.0),
-])
+@pytest.mark.parametrize(
+    ("zone", "hours"),
+    [
+        ("America/Santiago", -4.0),  # standard time, although January is DST in Chile
+        ("Pacific/Easter", -6.0),
+        ("America/Punta_Arenas", -3.0),
+        ("America/Mexico_City", -6.0),
+        ("America/Sao_Paulo", -3.0),
+        ("America/Havana", -5.0),
+    ],
+)
 def test_standard_utc_offsets(zone: str, hours: float) -> None:
     assert standard_utc_offset_hours(zone) == hours
 
@@ -128,13 +139,16 @@ def test_empty_country_list_gives_empty_frame() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(countries=st.sets(st.sampled_from(LATAM_COUNTRIES), max_size=4),
-       min_population=st.integers(0, 2_000_000))
+@given(
+    countries=st.sets(st.sampled_from(LATAM_COUNTRIES), max_size=4),
+    min_population=st.integers(0, 2_000_000),
+)
 def test_filter_matches_the_full_table(countries: set[str], min_population: int) -> None:
     full = load_places(LATAM_COUNTRIES, min_population=0)
     frame = load_places(sorted(countries), min_population=min_population)
-    expected = full[full["country"].isin(countries)
-                    & (full["population"] >= min_population)].reset_index(drop=True)
+    expected = full[
+        full["country"].isin(countries) & (full["population"] >= min_population)
+    ].reset_index(drop=True)
     pd.testing.assert_frame_equal(frame, expected)
 
 
