@@ -1,0 +1,279 @@
+"""Reading facility and place files from national registries, checked row by row.
+
+A source is a file (CSV, GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf) with a mapping
+from our column names to the file's, a CSV delimiter and encoding, a CRS, filters and a key to
+de-duplicate on (Bahia's extract repeats each CNES code for three months). Every problem names
+the file, the row as a person sees it in the file (1 is the first data row) and the column. By
+default the first bad row stops the load; ``on_bad_rows="skip"`` drops bad rows and returns
+them for a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from geodata.places import load_places
+
+VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
+CAPACITY_COLUMNS = ("ward_beds", "icu_beds", "ventilators", "nurses", "physicians", "population")
+BOX_MARGIN_DEG = 1.0
+
+
+class LoadError(ValueError):
+    """A file that cannot be loaded; the message is one line naming file, row and column."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table comes from and how its columns map to ours."""
+
+    path: Path
+    columns: Mapping[str, str] = field(default_factory=dict)  # ours -> the file's
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    crs: str | None = None
+    filters: Mapping[str, Any] = field(default_factory=dict)  # the file's column -> value(s)
+    dedupe_on: str | None = None  # our column
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One problem of one row."""
+
+    row: int
+    column: str
+    problem: str
+
+    def message(self, path: Path) -> str:
+        """The one-line error of this problem."""
+        return f"{path}: row {self.row}, column {self.column!r}: {self.problem}"
+
+
+def read_source(source: Source, required: tuple[str, ...]) -> pd.DataFrame:
+    """The file's rows with our column names, filtered and de-duplicated, coordinates in
+    EPSG:4326 (``lon``, ``lat``); ``_row`` is the row number as seen in the file."""
+    path = Path(source.path)
+    if not path.is_file():
+        raise LoadError(f"{path}: file not found; check the path (relative to the scenario file)")
+    frame = _read(path, source)
+    frame["_row"] = np.arange(1, len(frame) + 1)
+    for column, wanted in source.filters.items():
+        if column not in frame.columns:
+            raise LoadError(
+                f"{path}: filter column {column!r} is not in the file; it has "
+                f"{', '.join(map(str, frame.columns[:12]))}..."
+            )
+        values = wanted if isinstance(wanted, list | tuple) else [wanted]
+        frame = frame[frame[column].astype(str).isin([str(v) for v in values])]
+    renamed = {}
+    for ours, theirs in source.columns.items():
+        if theirs not in frame.columns:
+            raise LoadError(
+                f"{path}: the mapping names column {theirs!r} (for {ours}), which "
+                f"the file lacks; it has {', '.join(map(str, frame.columns[:12]))}..."
+            )
+        renamed[theirs] = ours
+    frame = frame.rename(columns=renamed)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise LoadError(
+            f"{path}: required column {missing[0]!r} is missing; map it in "
+            f"`columns:` to one of {', '.join(map(str, frame.columns[:12]))}..."
+        )
+    if source.dedupe_on:
+        if source.dedupe_on not in frame.columns:
+            raise LoadError(f"{path}: dedupe_on names {source.dedupe_on!r}, not a mapped column")
+        frame = frame.drop_duplicates(subset=[source.dedupe_on], keep="last")
+    return frame.reset_index(drop=True)
+
+
+def _read(path: Path, source: Source) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in VECTOR_SUFFIXES or suffix == ".parquet":
+            import geopandas as gpd
+
+            frame = gpd.read_parquet(path) if suffix == ".parquet" else gpd.read_file(path)
+            if frame.crs is None and source.crs is None:
+                raise LoadError(f"{path}: the file has no CRS; give `crs:` (e.g. EPSG:4326)")
+            if frame.crs is None:
+                frame = frame.set_crs(_crs(source.crs, path))
+            points = frame.geometry.representative_point().to_crs(4326)
+            out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            out["lon"], out["lat"] = points.x.to_numpy(), points.y.to_numpy()
+            return out
+        frame = pd.read_csv(
+            path,
+            sep=source.delimiter,
+            encoding=source.encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except LoadError:
+        raise
+    except UnicodeDecodeError:
+        raise LoadError(
+            f"{path}: not {source.encoding} text; set `encoding:` (e.g. latin-1)"
+        ) from None
+    except Exception as error:  # parsers raise many kinds: report the first line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise LoadError(
+            f"{path}: cannot be read ({first}); check its format and `delimiter:`"
+        ) from None
+    if len(frame.columns) == 1 and source.delimiter not in frame.columns[0]:
+        only = str(frame.columns[0])
+        if ";" in only or "\t" in only:
+            raise LoadError(
+                f"{path}: one column only; the file looks delimited by "
+                f"{';' if ';' in only else 'tabs'}, set `delimiter:`"
+            )
+    if source.crs and source.crs.upper() not in {"EPSG:4326", "OGC:CRS84"}:
+        frame = _reproject_csv(frame, source, path)
+    return frame
+
+
+def _crs(text: str | None, path: Path) -> Any:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return CRS.from_user_input(text)
+    except CRSError:
+        raise LoadError(
+            f"{path}: unknown CRS {text!r}; give an EPSG code such as EPSG:4326 or EPSG:31983"
+        ) from None
+
+
+def _reproject_csv(frame: pd.DataFrame, source: Source, path: Path) -> pd.DataFrame:
+    from pyproj import Transformer
+
+    lon_col, lat_col = source.columns.get("lon", "lon"), source.columns.get("lat", "lat")
+    if lon_col in frame and lat_col in frame:
+        transform = Transformer.from_crs(_crs(source.crs, path), "EPSG:4326", always_xy=True)
+        x = pd.to_numeric(frame[lon_col], errors="coerce").to_numpy()
+        y = pd.to_numeric(frame[lat_col], errors="coerce").to_numpy()
+        lon, lat = transform.transform(x, y)
+        frame[lon_col], frame[lat_col] = lon, lat
+    return frame
+
+
+def country_box(country: str) -> tuple[float, float, float, float]:
+    """A loose bounding box of a country (its GeoNames places, one degree around)."""
+    places = load_places([country], min_population=0)
+    return (
+        float(places["lon"].min()) - BOX_MARGIN_DEG,
+        float(places["lat"].min()) - BOX_MARGIN_DEG,
+        float(places["lon"].max()) + BOX_MARGIN_DEG,
+        float(places["lat"].max()) + BOX_MARGIN_DEG,
+    )
+
+
+def check_rows(
+    frame: pd.DataFrame, box: tuple[float, float, float, float], id_column: str = "id"
+) -> list[BadRow]:
+    """Every problem of every row: coordinates (missing, out of range, outside the country,
+    swapped), capacities (missing, negative, fractional) and duplicate ids."""
+    bad: list[BadRow] = []
+    rows = frame["_row"].to_numpy()
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
+    x0, y0, x1, y1 = box
+    for i in range(len(frame)):
+        if np.isnan(lon[i]) or np.isnan(lat[i]):
+            column = "lon" if np.isnan(lon[i]) else "lat"
+            bad.append(
+                BadRow(
+                    int(rows[i]),
+                    column,
+                    f"coordinate missing or not a number ({frame[column].iat[i]!r})",
+                )
+            )
+        elif abs(lat[i]) > 90 or abs(lon[i]) > 180:
+            bad.append(BadRow(int(rows[i]), "lat", f"({lon[i]}, {lat[i]}) is out of range"))
+        elif not (x0 <= lon[i] <= x1 and y0 <= lat[i] <= y1):
+            if x0 <= lat[i] <= x1 and y0 <= lon[i] <= y1:
+                bad.append(
+                    BadRow(
+                        int(rows[i]),
+                        "lat",
+                        "latitude and longitude look swapped; swap the two columns in the mapping",
+                    )
+                )
+            else:
+                bad.append(
+                    BadRow(
+                        int(rows[i]), "lon", f"({lon[i]:.4f}, {lat[i]:.4f}) is outside the country"
+                    )
+                )
+    for column in CAPACITY_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        wrong = np.isnan(values) | (values < 0) | (values != np.round(values))
+        for i in np.flatnonzero(wrong).tolist():
+            raw = frame[column].iat[i]
+            problem = (
+                "not a number"
+                if np.isnan(values[i])
+                else "negative"
+                if values[i] < 0
+                else "not a whole number"
+            )
+            bad.append(BadRow(int(rows[i]), column, f"{problem} ({raw!r})"))
+    if id_column in frame.columns:
+        seen = frame[id_column].astype(str).duplicated(keep="first").to_numpy()
+        for i in np.flatnonzero(seen).tolist():
+            bad.append(
+                BadRow(
+                    int(rows[i]),
+                    id_column,
+                    f"duplicate id {frame[id_column].iat[i]!r}; ids must be unique "
+                    "(or set dedupe_on)",
+                )
+            )
+    return sorted(bad, key=lambda b: (b.row, b.column))
+
+
+def load_checked(
+    source: Source,
+    country: str,
+    required: tuple[str, ...],
+    on_bad_rows: Literal["stop", "skip"] = "stop",
+    id_column: str = "id",
+) -> tuple[pd.DataFrame, list[BadRow]]:
+    """Read and check a source; stop at the first bad row, or skip bad rows and return them."""
+    frame = read_source(source, required)
+    bad = check_rows(frame, country_box(country), id_column)
+    if bad and on_bad_rows == "stop":
+        raise LoadError(
+            bad[0].message(Path(source.path))
+            + (
+                f" (and {len(bad) - 1} more; `on_bad_rows: skip` skips them)"
+                if len(bad) > 1
+                else ""
+            )
+        )
+    drop = {b.row for b in bad}
+    kept = frame[~frame["_row"].isin(drop)].copy()
+    kept["lon"] = pd.to_numeric(kept["lon"]).astype(float)
+    kept["lat"] = pd.to_numeric(kept["lat"]).astype(float)
+    return kept.reset_index(drop=True), bad
+
+
+def bad_rows_report(bad: list[BadRow], path: Path) -> pd.DataFrame:
+    """The skipped rows as a table (written beside the run as a CSV)."""
+    return pd.DataFrame(
+        {
+            "file": str(path),
+            "row": [b.row for b in bad],
+            "column": [b.column for b in bad],
+            "problem": [b.problem for b in bad],
+        }
+    )
