@@ -174,7 +174,7 @@ _INT32_COLUMNS = (
 )
 
 
-def _largest_remainder(
+def largest_remainder(
     weights: npt.ArrayLike,
     total: int,
     lower: npt.ArrayLike | None = None,
@@ -237,7 +237,7 @@ def _allocate_hospitals(pop: np.ndarray, count: int, min_town: int) -> np.ndarra
     if cap.sum() < count:  # too few towns: open the next biggest places, one hospital each
         extra = np.flatnonzero(cap == 0)[: count - int(cap.sum())]
         cap[extra] = 1
-    return _largest_remainder(np.where(cap > 0, pop, 0.0), min(count, int(cap.sum())), upper=cap)
+    return largest_remainder(np.where(cap > 0, pop, 0.0), min(count, int(cap.sum())), upper=cap)
 
 
 def _ring_offsets(
@@ -307,8 +307,10 @@ def _country_facilities(
         dtype=np.float64
     )
     total_beds = round(total_pop * rules.beds_per_1000 / 1000.0)
-    beds = _largest_remainder(weight, total_beds, lower=MIN_WARD_BEDS)
-    icu = _icu_beds(beds, tier, pop[place_row], round(total_pop * rules.icu_beds_per_100k / 1e5))
+    beds = largest_remainder(weight, total_beds, lower=MIN_WARD_BEDS)
+    icu = icu_beds_by_tier(
+        beds, tier, pop[place_row], round(total_pop * rules.icu_beds_per_100k / 1e5)
+    )
     ward = beds - icu
 
     h_lon, h_lat = _ring_offsets(lon[place_row], lat[place_row], k, n_same)
@@ -361,11 +363,13 @@ def _country_facilities(
     hospitals = hospitals.sort_values(["tier_order", "place_row", "k"], kind="stable")
     out = pd.concat([hospitals.drop(columns="tier_order"), clinics], ignore_index=True)
     out["region"] = region[out["place_row"].to_numpy()]
-    out["is_hub"], out["hub_id"] = _hubs(out)
+    out["is_hub"], out["hub_id"] = assign_hubs(out)
     return out
 
 
-def _icu_beds(beds: np.ndarray, tier: np.ndarray, place_pop: np.ndarray, total: int) -> np.ndarray:
+def icu_beds_by_tier(
+    beds: np.ndarray, tier: np.ndarray, place_pop: np.ndarray, total: int
+) -> np.ndarray:
     """ICU beds in referral hospitals and big-city general hospitals, by their beds."""
     icu = np.zeros(len(beds), dtype=np.int64)
     if total <= 0:
@@ -380,13 +384,13 @@ def _icu_beds(beds: np.ndarray, tier: np.ndarray, place_pop: np.ndarray, total: 
     n_units = max(n_units, int(np.searchsorted(np.cumsum(room), total)) + 1)
     chosen = ranked[:n_units]
     upper = room[:n_units]
-    icu[chosen] = _largest_remainder(
+    icu[chosen] = largest_remainder(
         beds[chosen], total, lower=np.minimum(MIN_ICU_BEDS, upper), upper=upper
     )
     return icu
 
 
-def _hubs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def assign_hubs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """One hub per region with hospitals; each clinic links to its region's or nearest hub."""
     from scipy.spatial import cKDTree
 

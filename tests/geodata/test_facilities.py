@@ -282,7 +282,7 @@ def test_largest_remainder_hits_the_total_within_bounds(
     weights: list[float], total: int, lower: int, spread: int
 ) -> None:
     upper = lower + spread
-    out = facilities_module._largest_remainder(weights, total, lower=lower, upper=upper)
+    out = facilities_module.largest_remainder(weights, total, lower=lower, upper=upper)
     n = len(weights)
     assert out.dtype == np.int64 and len(out) == n
     assert (out >= lower).all() and (out <= upper).all()
