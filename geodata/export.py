@@ -1,7 +1,8 @@
 """GIS layers derived from a run directory, written for QGIS, kepler.gl, ArcGIS and pandas.
 
 Layers: ``facilities`` (points with capacities and results), ``places`` (demand and access
-time), ``catchments`` (Voronoi polygons of first facilities, clipped to the area of the places),
+time), ``catchments`` (Voronoi polygons of first facilities, clipped to the run's boundary or
+to the area of the places),
 ``flows`` (transfers and referrals per origin-destination pair as lines with counts),
 ``facility_timeseries`` (points with a real DateTime column for QGIS's temporal controller), and
 ``flows_kepler.csv`` (point pairs with counts and times for kepler.gl).
@@ -77,15 +78,78 @@ def build_layers(run_dir: Path) -> dict[str, Any]:
     return {
         "facilities": facilities,
         "places": place_layer,
-        "catchments": _catchments(facilities, places),
+        "catchments": _catchments(facilities, places, _boundary(Path(run_dir))),
         "flows": _flows(f, t["transfers"], t["referrals"]),
         "facility_timeseries": _timeseries(f, t["timeseries"]),
         "flows_kepler": _kepler(f, t["transfers"], t["referrals"]),
     }
 
 
-def _catchments(facilities: gpd.GeoDataFrame, places: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Voronoi cells of the facilities that serve places first, clipped to the places' area."""
+def _boundary(run_dir: Path) -> Any:
+    """The run's area (``boundary.parquet``, from the scenario's boundary file), if it has one."""
+    path = run_dir / "boundary.parquet"
+    if not path.is_file():
+        return None
+    import geopandas as gpd
+
+    try:
+        return gpd.read_parquet(path).geometry.union_all()
+    except Exception as error:  # pyarrow and shapely raise several kinds for a damaged file
+        raise ExportError(
+            f"{path}: unreadable ({str(error).splitlines()[0]}); run `regional run` again"
+        ) from None
+
+
+def subdivide(geometry: Any, max_vertices: int = 256) -> np.ndarray:
+    """A polygon cut by halving its box until every piece has at most ``max_vertices``
+    (as PostGIS's ST_Subdivide), so that overlays touch only the small pieces they meet."""
+    import shapely
+
+    pieces: list[Any] = []
+    stack = [(geometry, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if part.is_empty:
+            continue
+        if shapely.get_num_coordinates(part) <= max_vertices or depth >= 24:
+            pieces.extend(g for g in shapely.get_parts(part) if g.area > 0)
+            continue
+        x0, y0, x1, y1 = part.bounds
+        if x1 - x0 >= y1 - y0:
+            mid = (x0 + x1) / 2.0
+            halves = [(x0, y0, mid, y1), (mid, y0, x1, y1)]
+        else:
+            mid = (y0 + y1) / 2.0
+            halves = [(x0, y0, x1, mid), (x0, mid, x1, y1)]
+        stack.extend((shapely.clip_by_rect(part, *box), depth + 1) for box in halves)
+    return np.asarray(pieces, dtype=object)
+
+
+def clip_to(polygons: np.ndarray, area: Any) -> np.ndarray:
+    """Each polygon intersected with ``area``: a coastline of 70,000 vertices takes seconds
+    per polygon whole, milliseconds cut into pieces and looked up in an R-tree."""
+    import shapely
+
+    pieces = subdivide(area)
+    cell, piece = shapely.STRtree(pieces).query(polygons, predicate="intersects")
+    parts = shapely.intersection(polygons[cell], pieces[piece])
+    out = np.array([shapely.Polygon()] * len(polygons), dtype=object)
+    if len(cell) == 0:
+        return out
+    order = np.argsort(cell, kind="stable")
+    cell, parts = cell[order], parts[order]
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    ends = np.r_[starts[1:], len(cell)]
+    for a, b in zip(starts, ends, strict=True):
+        out[cell[a]] = shapely.union_all(parts[a:b])
+    return np.asarray(shapely.make_valid(out), dtype=object)
+
+
+def _catchments(
+    facilities: gpd.GeoDataFrame, places: pd.DataFrame, boundary: Any = None
+) -> gpd.GeoDataFrame:
+    """Voronoi cells of the facilities that serve places first, clipped to the run's boundary,
+    or without one to the places' convex hull and 20 km around it."""
     import geopandas as gpd
     import shapely
 
@@ -109,12 +173,15 @@ def _catchments(facilities: gpd.GeoDataFrame, places: pd.DataFrame) -> gpd.GeoDa
     coords = shapely.get_coordinates(points.geometry)
     unique, inverse = np.unique(np.round(coords, 1), axis=0, return_inverse=True)
     area = gpd.GeoSeries(gpd.points_from_xy(places["lon"], places["lat"]), crs=WGS84).to_crs(crs)
-    extent = shapely.buffer(
-        shapely.convex_hull(
-            shapely.multipoints(np.vstack([shapely.get_coordinates(area), unique]))
-        ),
-        20_000.0,
-    )
+    if boundary is not None:
+        extent = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).make_valid().iloc[0]
+    else:
+        extent = shapely.buffer(
+            shapely.convex_hull(
+                shapely.multipoints(np.vstack([shapely.get_coordinates(area), unique]))
+            ),
+            20_000.0,
+        )
     if len(unique) == 1:
         cells = np.array([extent])
     else:
@@ -127,10 +194,18 @@ def _catchments(facilities: gpd.GeoDataFrame, places: pd.DataFrame) -> gpd.GeoDa
             if len(hits):
                 owner[i] = hits[0]
         cells = np.empty(len(unique), dtype=object)
-        for i, k in enumerate(owner):
-            if k >= 0:
-                cells[k] = shapely.intersection(polys[i], extent)
-    geometry = gpd.GeoSeries(cells[inverse.ravel()], crs=crs).to_crs(WGS84)
+        mine = owner >= 0
+        cells[owner[mine]] = clip_to(polys[mine], extent)
+    # back in degrees, rounding can make a tiny island's ring touch itself: repair it, and keep
+    # one geometry type so that GIS tools see a MultiPolygon layer
+    repaired = gpd.GeoSeries(cells[inverse.ravel()], crs=crs).to_crs(WGS84).make_valid()
+    geometry = gpd.GeoSeries(
+        [
+            shapely.MultiPolygon([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
+            for g in repaired
+        ],
+        crs=WGS84,
+    )
     columns = [
         "facility_id",
         "code",

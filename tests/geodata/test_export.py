@@ -21,7 +21,7 @@ from tests.e2e.test_cli import regional as regional_cli
 GEOMETRY = {
     "facilities": "Point",
     "places": "Point",
-    "catchments": "Polygon",
+    "catchments": "MultiPolygon",
     "flows": "LineString",
     "facility_timeseries": "Point",
 }
@@ -151,3 +151,69 @@ def test_export_through_the_cli(run_dir: Path, tmp_path: Path) -> None:
     bad = regional_cli("export", str(tmp_path / "nowhere"), "--format", "gpkg", cwd=tmp_path)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "not a directory" in bad.stderr
+
+
+def _star(n: int, cx: float = 0.0, cy: float = 0.0) -> Any:
+    """A jagged polygon of ``2n`` vertices, like a coastline."""
+    import numpy as np
+    import shapely
+
+    angle = np.linspace(0, 2 * np.pi, 2 * n, endpoint=False)
+    radius = np.where(np.arange(2 * n) % 2 == 0, 100.0, 60.0)
+    return shapely.Polygon(np.c_[cx + radius * np.cos(angle), cy + radius * np.sin(angle)])
+
+
+def test_clip_to_matches_a_plain_intersection_on_a_jagged_coast_with_islands() -> None:
+    import numpy as np
+    import shapely
+
+    from geodata.export import clip_to, subdivide
+
+    coast = shapely.union_all([_star(3000), _star(40, 300.0, 0.0), _star(40, 0.0, -400.0)])
+    pieces = subdivide(coast, max_vertices=64)
+    assert all(shapely.get_num_coordinates(p) <= 64 + 8 for p in pieces)
+    assert shapely.union_all(pieces).symmetric_difference(coast).area < 1e-6 * coast.area
+    cells = np.array(
+        [shapely.box(x, y, x + 150, y + 150) for x in range(-450, 450, 150) for y in (-500, -50)]
+        + [shapely.box(1000, 1000, 1100, 1100)],  # at sea: nothing left
+        dtype=object,
+    )
+    clipped = clip_to(cells, coast)
+    expected = shapely.intersection(cells, coast)
+    assert np.allclose(shapely.area(clipped), shapely.area(expected), rtol=1e-9, atol=1e-6)
+    assert clipped[-1].is_empty and shapely.is_valid(clipped).all()
+
+
+@pytest.mark.filterwarnings("ignore:Geometry is in a geographic CRS")
+def test_catchments_are_clipped_to_the_run_boundary(run_dir: Path, tmp_path: Path) -> None:
+    import shapely
+
+    clipped_run = tmp_path / "run"
+    shutil.copytree(run_dir, clipped_run)
+    facilities = pq.read_table(run_dir / "facilities.parquet").to_pandas()
+    santiago = facilities[facilities["region"] == facilities["region"].iloc[0]]
+    # densified, so that its edges stay put through the projection the export works in
+    area = shapely.segmentize(
+        shapely.box(
+            santiago["lon"].min() - 0.5,
+            santiago["lat"].min() - 0.5,
+            santiago["lon"].max() + 0.5,
+            santiago["lat"].max() + 0.5,
+        ),
+        0.005,
+    )
+    gpd.GeoDataFrame(geometry=[area], crs="EPSG:4326").to_parquet(clipped_run / "boundary.parquet")
+    catchments = build_layers(clipped_run)["catchments"]
+    unclipped = build_layers(run_dir)["catchments"]
+    assert len(catchments) == len(unclipped)
+    inside = catchments.geometry.intersection(area).area.sum()
+    assert inside / catchments.geometry.area.sum() > 0.9999  # nothing outside the boundary
+    assert 0.9999 < catchments.union_all().area / area.area < 1.0001  # all of it covered
+
+
+def test_a_damaged_boundary_file_is_one_line(run_dir: Path, tmp_path: Path) -> None:
+    damaged = tmp_path / "run"
+    shutil.copytree(run_dir, damaged)
+    (damaged / "boundary.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ExportError, match=r"boundary\.parquet: unreadable"):
+        build_layers(damaged)
