@@ -21,7 +21,19 @@ import pandas as pd
 from geodata.places import load_places
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
-CAPACITY_COLUMNS = ("ward_beds", "icu_beds", "ventilators", "nurses", "physicians", "population")
+CAPACITY_COLUMNS = (
+    "beds",
+    "ward_beds",
+    "icu_beds",
+    "ventilators",
+    "nurses",
+    "physicians",
+    "population",
+)
+# An empty cell of these means "not known": the registry fills it by its rules and says so.
+FILLABLE_COLUMNS = frozenset(
+    {"beds", "ward_beds", "icu_beds", "ventilators", "nurses", "physicians"}
+)
 BOX_MARGIN_DEG = 1.0
 
 
@@ -63,14 +75,7 @@ def read_source(source: Source, required: tuple[str, ...]) -> pd.DataFrame:
         raise LoadError(f"{path}: file not found; check the path (relative to the scenario file)")
     frame = _read(path, source)
     frame["_row"] = np.arange(1, len(frame) + 1)
-    for column, wanted in source.filters.items():
-        if column not in frame.columns:
-            raise LoadError(
-                f"{path}: filter column {column!r} is not in the file; it has "
-                f"{', '.join(map(str, frame.columns[:12]))}..."
-            )
-        values = wanted if isinstance(wanted, list | tuple) else [wanted]
-        frame = frame[frame[column].astype(str).isin([str(v) for v in values])]
+    frame = _filtered(frame, source.filters, path)
     renamed = {}
     for ours, theirs in source.columns.items():
         if theirs not in frame.columns:
@@ -93,9 +98,24 @@ def read_source(source: Source, required: tuple[str, ...]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _filtered(frame: pd.DataFrame, filters: Mapping[str, Any], path: Path) -> Any:
+    """Rows whose columns hold one of the wanted values (compared as text)."""
+    for column, wanted in filters.items():
+        if column not in frame.columns:
+            raise LoadError(
+                f"{path}: filter column {column!r} is not in the file; it has "
+                f"{', '.join(map(str, frame.columns[:12]))}..."
+            )
+        values = wanted if isinstance(wanted, list | tuple) else [wanted]
+        frame = frame[frame[column].astype(str).isin([str(v) for v in values])]
+    return frame
+
+
 def _read(path: Path, source: Source) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
+        if suffix == ".parquet" and not _is_geoparquet(path):
+            return pd.read_parquet(path).astype(str).replace({"nan": None, "None": None})
         if suffix in VECTOR_SUFFIXES or suffix == ".parquet":
             import geopandas as gpd
 
@@ -139,6 +159,12 @@ def _read(path: Path, source: Source) -> pd.DataFrame:
     return frame
 
 
+def _is_geoparquet(path: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    return b"geo" in (pq.read_schema(path).metadata or {})
+
+
 def _crs(text: str | None, path: Path) -> Any:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
@@ -179,7 +205,7 @@ def check_rows(
     frame: pd.DataFrame, box: tuple[float, float, float, float], id_column: str = "id"
 ) -> list[BadRow]:
     """Every problem of every row: coordinates (missing, out of range, outside the country,
-    swapped), capacities (missing, negative, fractional) and duplicate ids."""
+    swapped), counts (see ``check_counts``) and duplicate ids."""
     bad: list[BadRow] = []
     rows = frame["_row"].to_numpy()
     lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
@@ -212,21 +238,7 @@ def check_rows(
                         int(rows[i]), "lon", f"({lon[i]:.4f}, {lat[i]:.4f}) is outside the country"
                     )
                 )
-    for column in CAPACITY_COLUMNS:
-        if column not in frame.columns:
-            continue
-        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-        wrong = np.isnan(values) | (values < 0) | (values != np.round(values))
-        for i in np.flatnonzero(wrong).tolist():
-            raw = frame[column].iat[i]
-            problem = (
-                "not a number"
-                if np.isnan(values[i])
-                else "negative"
-                if values[i] < 0
-                else "not a whole number"
-            )
-            bad.append(BadRow(int(rows[i]), column, f"{problem} ({raw!r})"))
+    bad.extend(check_counts(frame))
     if id_column in frame.columns:
         seen = frame[id_column].astype(str).duplicated(keep="first").to_numpy()
         for i in np.flatnonzero(seen).tolist():
@@ -241,6 +253,47 @@ def check_rows(
     return sorted(bad, key=lambda b: (b.row, b.column))
 
 
+def check_counts(frame: pd.DataFrame) -> list[BadRow]:
+    """Problems of the counts (beds, staff, people): not a number, negative, fractional.
+
+    An empty bed or staff count is not a problem (the registry fills it); an empty
+    population is.
+    """
+    bad: list[BadRow] = []
+    rows = frame["_row"].to_numpy()
+    for column in CAPACITY_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        empty = frame[column].isna().to_numpy()
+        wrong = np.isnan(values) | (values < 0) | (values != np.round(values))
+        if column in FILLABLE_COLUMNS:
+            wrong &= ~empty
+        for i in np.flatnonzero(wrong).tolist():
+            raw = frame[column].iat[i]
+            problem = (
+                "missing"
+                if empty[i]
+                else "not a number"
+                if np.isnan(values[i])
+                else "negative"
+                if values[i] < 0
+                else "not a whole number"
+            )
+            bad.append(BadRow(int(rows[i]), column, f"{problem} ({raw!r})"))
+    return bad
+
+
+def stop_at_first(bad: list[BadRow], path: Path) -> None:
+    """Raise the first problem as a ``LoadError`` (saying how many more there are), if any."""
+    if bad:
+        more = len(bad) - 1
+        raise LoadError(
+            bad[0].message(Path(path))
+            + (f" (and {more} more; `on_bad_rows: skip` skips them)" if more else "")
+        )
+
+
 def load_checked(
     source: Source,
     country: str,
@@ -251,15 +304,8 @@ def load_checked(
     """Read and check a source; stop at the first bad row, or skip bad rows and return them."""
     frame = read_source(source, required)
     bad = check_rows(frame, country_box(country), id_column)
-    if bad and on_bad_rows == "stop":
-        raise LoadError(
-            bad[0].message(Path(source.path))
-            + (
-                f" (and {len(bad) - 1} more; `on_bad_rows: skip` skips them)"
-                if len(bad) > 1
-                else ""
-            )
-        )
+    if on_bad_rows == "stop":
+        stop_at_first(bad, Path(source.path))
     drop = {b.row for b in bad}
     kept = frame[~frame["_row"].isin(drop)].copy()
     kept["lon"] = pd.to_numeric(kept["lon"]).astype(float)
@@ -272,8 +318,50 @@ def bad_rows_report(bad: list[BadRow], path: Path) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "file": str(path),
-            "row": [b.row for b in bad],
+            "row": pd.Series([b.row for b in bad], dtype="int64"),
             "column": [b.column for b in bad],
             "problem": [b.problem for b in bad],
         }
     )
+
+
+def id_codes(values: pd.Series) -> np.ndarray:
+    """Identifiers as the files write them (``"3550308"``, not ``"3550308.0"``)."""
+    text = values.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    return text.to_numpy(dtype=object)
+
+
+def read_boundary(
+    path: Path, crs: str | None = None, filters: Mapping[str, Any] | None = None
+) -> Any:
+    """The union of a file's polygons (those that pass ``filters``) in EPSG:4326 (shapely).
+
+    Raises:
+        LoadError: the file is missing, unreadable, has no CRS (and none is given) or no
+            polygon.
+    """
+    import geopandas as gpd
+    import shapely
+
+    path = Path(path)
+    if not path.is_file():
+        raise LoadError(f"{path}: file not found; check `boundary.path` (relative to the scenario)")
+    try:
+        frame = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
+    except Exception as error:  # GDAL and pyarrow raise many kinds: report the first line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise LoadError(f"{path}: cannot be read as polygons ({first}); check its format") from None
+    if frame.crs is None:
+        if crs is None:
+            raise LoadError(f"{path}: the file has no CRS; give `crs:` (e.g. EPSG:4326)")
+        frame = frame.set_crs(_crs(crs, path))
+    frame = _filtered(frame, filters or {}, path)
+    polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polygons.empty:
+        raise LoadError(f"{path}: no polygon in the file; give the area's boundary polygons")
+    try:  # registry boundaries often hold self-touching rings: repair, then merge
+        return shapely.make_valid(polygons.to_crs(4326).geometry.make_valid().union_all())
+    except shapely.errors.GEOSException as error:
+        raise LoadError(
+            f"{path}: the polygons cannot be merged ({error}); repair them (QGIS: Fix geometries)"
+        ) from None

@@ -166,7 +166,7 @@ def _scenarios() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from regional.checkpoint import CheckpointError
+    from regional.checkpoint import CheckpointError, committed_window
     from regional.reporting import ConsoleReporter
     from regional.results import RunDirectoryError
     from regional.runner import run_scenario
@@ -205,9 +205,11 @@ def _run(args: argparse.Namespace) -> int:
         path = result.write(work.out)
     except (RunDirectoryError, CheckpointError) as error:
         raise UsageError(str(error)) from None
-    except ScenarioError:
-        if args.resume is None:
-            work.remove()  # a scenario that cannot be built leaves nothing behind
+    except Exception:
+        # a run that failed before its first checkpoint (a scenario that cannot be built, say)
+        # has nothing to resume: it leaves nothing behind
+        if args.resume is None and committed_window(work.checkpoints) is None:
+            work.remove()
         raise
     except KeyboardInterrupt:
         print(

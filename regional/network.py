@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from geodata.facilities import (
     assign_catchments,
     synthesize_facilities,
 )
+from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
 from geodata.places import load_places
 from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
@@ -47,6 +49,9 @@ class Network:
     demand: pd.DataFrame
     travel: TravelRules
     filled: dict[str, str]
+    skipped: pd.DataFrame | None = None
+    road: RoadMinutes | None = None  # a routing engine's minutes, where the scenario has them
+    boundary: Any = None  # shapely polygons (EPSG:4326) that clip the catchments
 
     @property
     def shard_of_facility(self) -> np.ndarray:
@@ -137,6 +142,8 @@ def travel_rules(scenario: Scenario) -> TravelRules:
 
 def build_network(scenario: Scenario) -> Network:
     """Places, facilities, catchments, staffing and shards of a scenario."""
+    if scenario.data is not None:
+        return _network_from_files(scenario)
     try:
         places = load_places(
             scenario.geography.countries, min_population=scenario.geography.min_place_population
@@ -152,19 +159,101 @@ def build_network(scenario: Scenario) -> Network:
     return assemble(scenario, places, facilities, travel, filled)
 
 
+def _network_from_files(scenario: Scenario) -> Network:
+    """A network from the scenario's registry files (``data:``)."""
+    from geodata.loaders import LoadError, Source, read_boundary
+    from geodata.odmatrix import read_matrix
+    from geodata.registry import FacilitySource, PlaceSource, load_registry
+
+    data = scenario.data
+    assert data is not None
+    if len(scenario.geography.countries) != 1:
+        raise ScenarioError(
+            "geography.countries: a network from files is of one country; list just that one"
+        )
+    country = scenario.geography.countries[0]
+
+    def source(cls: Any, config: Any, **extra: Any) -> Any:
+        return cls(
+            Path(config.path),
+            config.columns,
+            config.delimiter,
+            config.encoding,
+            config.crs,
+            config.filters,
+            config.dedupe_on,
+            **extra,
+        )
+
+    facilities = source(
+        FacilitySource, data.facilities, kinds=data.facilities.kinds, tiers=data.facilities.tiers
+    )
+    people = data.places.population_from
+    places = source(
+        PlaceSource,
+        data.places,
+        population_from=source(Source, people) if people else None,
+        key_chars=data.places.key_chars,
+    )
+    travel = travel_rules(scenario)
+    try:
+        loaded = load_registry(
+            facilities, places, country, facility_rules(scenario, country), travel, data.on_bad_rows
+        )
+        matrix = read_matrix(source(Source, data.travel_matrix)) if data.travel_matrix else None
+        boundary = (
+            read_boundary(Path(data.boundary.path), data.boundary.crs, data.boundary.filters)
+            if data.boundary
+            else None
+        )
+    except LoadError as error:
+        raise ScenarioError(str(error)) from None
+    filled = {"facilities": str(facilities.path), "places": str(places.path), **loaded.filled}
+    if len(loaded.skipped):
+        filled["skipped_rows"] = f"{len(loaded.skipped)} (see skipped_rows.csv)"
+    network = assemble(scenario, loaded.places, loaded.facilities, travel, filled, matrix)
+    network.skipped = loaded.skipped
+    network.boundary = boundary
+    return network
+
+
+def _road_minutes(
+    matrix: pd.DataFrame, places: pd.DataFrame, facilities: pd.DataFrame, filled: dict[str, str]
+) -> RoadMinutes:
+    """The routing engine's minutes in network ids; what falls back is written in ``filled``."""
+    road = match_matrix(matrix, places, facilities)
+    fallback, pairs = transfer_fallbacks(road, facilities)
+    filled["travel_matrix"] = (
+        f"{road.pairs} pairs read, {road.unmatched} with ids of neither a place nor a "
+        f"facility; default rules for the access trips of places without a pair and for "
+        f"{fallback} of {pairs} facility-to-hospital trips"
+    )
+    return road
+
+
 def assemble(
     scenario: Scenario,
     places: pd.DataFrame,
     facilities: pd.DataFrame,
     travel: TravelRules,
     filled: dict[str, str],
+    matrix: pd.DataFrame | None = None,
 ) -> Network:
-    """Finish a network from places and facilities: catchments, demand, staffing, shards."""
+    """Finish a network from places and facilities: catchments, demand, staffing, shards.
+
+    ``matrix`` (``geodata.odmatrix.read_matrix``) gives road minutes between coded places and
+    facilities; pairs it lacks keep the default travel rules.
+    """
     places = places.reset_index(drop=True).copy()
     facilities = facilities.reset_index(drop=True).copy()
     if "setting" not in places:
         places["setting"] = place_settings(places)
     catch = assign_catchments(places, facilities, travel)
+    road = None
+    if matrix is not None:
+        road = _road_minutes(matrix, places, facilities, filled)
+        catch, no_pair = road_catchments(catch, road)
+        filled["travel_matrix"] += f" ({no_pair} of {len(places)} places have no pair)"
     places["facility_id"] = catch["facility_id"].to_numpy()
     places["access_minutes"] = catch["access_minutes"].to_numpy()
     _apply_extra_beds(scenario, facilities)
@@ -196,7 +285,7 @@ def assemble(
             f"use at most {len(facilities)}"
         )
     facilities["shard"] = partition(facilities, load, scenario.shards)
-    return Network(scenario, places, facilities, demand, travel, filled)
+    return Network(scenario, places, facilities, demand, travel, filled, road=road)
 
 
 def demand_points(
@@ -392,6 +481,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         facility=d["facility_id"].to_numpy(dtype=np.int32),
         access_hours=d["access_minutes"].to_numpy(dtype=np.float64) / 60.0,
     )
+    road = _road_by_source(network, directory)
     specs = []
     for shard in range(s.shards):
         own = f[f["shard"] == shard].sort_values("facility_id")
@@ -411,6 +501,28 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 max_transfer_minutes=s.care.max_transfer_hours * 60.0,
                 max_transfers=s.care.max_transfers_per_patient,
                 travel=network.travel,
+                road_minutes={
+                    int(i): road[int(i)] for i in own["facility_id"].to_numpy() if int(i) in road
+                },
             )
         )
     return specs
+
+
+def _road_by_source(
+    network: Network, directory: HospitalDirectory
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The routing engine's transfer minutes by source facility, as directory rows."""
+    if network.road is None or network.road.transfer.empty:
+        return {}
+    t = network.road.transfer.sort_values(["from_facility", "to_facility"], kind="stable")
+    sources = t["from_facility"].to_numpy()
+    rows = np.searchsorted(directory.facility_id, t["to_facility"].to_numpy())
+    minutes = t["minutes"].to_numpy(dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, sources[1:] != sources[:-1]])
+    ends = np.r_[starts[1:], len(sources)]
+    out = {
+        int(sources[a]): (rows[a:b].astype(np.int64), minutes[a:b])
+        for a, b in zip(starts, ends, strict=True)
+    }
+    return out

@@ -75,6 +75,8 @@ class RunResult:
     tables: dict[str, pa.Table]
     summary: dict[str, Any]
     manifest: dict[str, Any] = field(default_factory=dict)
+    reports: dict[str, pd.DataFrame] = field(default_factory=dict)
+    boundary: Any = None  # shapely polygons (EPSG:4326) of the area, written as GeoParquet
 
     def to_pandas(self, name: str) -> pd.DataFrame:
         """One output table as a pandas DataFrame."""
@@ -166,7 +168,10 @@ def assemble_results(
         "versions": _versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    return RunResult(tables, summary, manifest)
+    reports = {}
+    if network.skipped is not None and len(network.skipped):
+        reports["skipped_rows"] = network.skipped
+    return RunResult(tables, summary, manifest, reports, network.boundary)
 
 
 def network_condition_names(network: Network) -> list[str]:
@@ -205,6 +210,9 @@ def _places(network: Network) -> pa.Table:
     return pa.table(
         {
             "place_id": pa.array(p["place_id"].to_numpy(dtype=np.int64)),
+            "code": pa.array(
+                (p["code"] if "code" in p else p["place_id"]).astype(str).tolist(), pa.string()
+            ),
             "name": pa.array(p["name"].astype(str).tolist(), pa.string()),
             "country": pa.array(p["country"].astype(str).tolist(), pa.string()),
             "region": pa.array(p["region"].astype(str).tolist(), pa.string()),
@@ -382,6 +390,13 @@ def write_run_directory(result: RunResult, out: Path) -> Path:
             meta = dict(table.schema.metadata or {})
             meta[b"regional.results_schema_version"] = str(RESULTS_SCHEMA_VERSION).encode()
             pq.write_table(table.replace_schema_metadata(meta), tmp / f"{name}.parquet")
+        for name, report in result.reports.items():
+            report.to_csv(tmp / f"{name}.csv", index=False)
+        if result.boundary is not None:
+            import geopandas as gpd
+
+            area = gpd.GeoDataFrame(geometry=[result.boundary], crs="EPSG:4326")
+            area.to_parquet(tmp / "boundary.parquet", schema_version="1.1.0")
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, indent=2, default=str) + "\n"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -281,6 +283,82 @@ class Geography(_Strict):
     clinic_max_access_minutes: float = Field(default=45.0, gt=0, le=10_000)
 
 
+OUR_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "tier",
+    "complexity",
+    "lon",
+    "lat",
+    "region",
+    "beds",
+    "ward_beds",
+    "icu_beds",
+    "ventilators",
+    "nurses",
+    "physicians",
+    "population",
+    "from_id",
+    "to_id",
+    "minutes",
+)
+
+
+class FileSource(_Strict):
+    """A file and how its columns map to ours (paths may use $VARIABLES)."""
+
+    path: str
+    columns: dict[str, str] = Field(default_factory=dict, description="ours: the file's")
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    crs: str | None = None
+    filters: dict[str, str | int | list[str | int]] = Field(default_factory=dict)
+    dedupe_on: str | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _ours(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(OUR_COLUMNS))
+        if unknown:
+            raise ValueError(f"unknown column {unknown[0]!r}; ours are {', '.join(OUR_COLUMNS)}")
+        return value
+
+
+class FacilityFile(FileSource):
+    """Facilities from a registry: their kinds and tiers as the file names them."""
+
+    kinds: dict[str, Literal["hospital", "clinic"]] = Field(default_factory=dict)
+    tiers: dict[str, Literal["tertiary", "regional", "general"]] = Field(default_factory=dict)
+
+
+class PlaceFile(FileSource):
+    """Places (points or polygons), with people from another file if need be."""
+
+    population_from: FileSource | None = None
+    key_chars: int | None = Field(default=None, ge=1, le=64)
+
+
+class BoundaryFile(_Strict):
+    """Polygons of the area (a country, a state): catchments are clipped to their union."""
+
+    path: str
+    crs: str | None = Field(default=None, description="for a file that does not say its CRS")
+    filters: dict[str, str | int | list[str | int]] = Field(default_factory=dict)
+
+
+class Data(_Strict):
+    """A network from the user's files instead of GeoNames places and national figures."""
+
+    facilities: FacilityFile
+    places: PlaceFile
+    travel_matrix: FileSource | None = Field(
+        default=None, description="from_id, to_id, minutes (OSRM, Valhalla); default elsewhere"
+    )
+    boundary: BoundaryFile | None = None
+    on_bad_rows: Literal["stop", "skip"] = "stop"
+
+
 class Scenario(_Strict):
     """A whole scenario: what to simulate, from when, for how long, and how to cut it."""
 
@@ -311,6 +389,7 @@ class Scenario(_Strict):
     capacity: Capacity = Field(default_factory=Capacity)
     care: Care = Field(default_factory=Care)
     telemedicine: Telemedicine = Field(default_factory=Telemedicine)
+    data: Data | None = None
 
     @field_validator("start")
     @classmethod
@@ -487,7 +566,35 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ScenarioError(
             f"{path}: expected a mapping of keys to values, got {type(data).__name__}"
         )
+    _resolve_paths(data.get("data"), path.parent, path)
     return data
+
+
+_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
+
+
+def _resolve_paths(node: Any, base: Path, origin: Path, where: str = "data") -> None:
+    """Expand $VARIABLES in data file paths and make them relative to the scenario file.
+
+    A variable that is not set stops the load naming the key and the variable (otherwise the
+    user would read "file not found" about a path with a literal ``$NAME`` in it).
+    """
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{where}.{key}"
+            if key == "path" and isinstance(value, str):
+                names = [m.group(1).strip("{}") for m in _VARIABLE.finditer(value)]
+                unset = [name for name in names if name not in os.environ]
+                if unset:
+                    raise ScenarioError(
+                        f"{origin}: {here}: the path {value!r} uses ${unset[0]}, which is not "
+                        f"set; set it (e.g. `export {unset[0]}=/path/to/data`) or write the "
+                        "path in full"
+                    )
+                expanded = Path(os.path.expandvars(os.path.expanduser(value)))
+                node[key] = str(expanded if expanded.is_absolute() else base / expanded)
+            else:
+                _resolve_paths(value, base, origin, here)
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import heapq
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import mesa
@@ -68,6 +68,8 @@ class ShardSpec:
     max_transfer_minutes: float
     max_transfers: int
     travel: TravelRules
+    # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
+    road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class ShardModel(mesa.Model):
@@ -591,6 +593,9 @@ class ShardModel(mesa.Model):
             distance = haversine_km(f["lon"][i], f["lat"][i], hs.lon, hs.lat)
             remote = hs.remote | bool(f["remote"][i])
             minutes = trip_minutes(distance, remote, self.spec.travel)
+            road = self.spec.road_minutes.get(source)
+            if road is not None:
+                minutes[road[0]] = road[1]
             order = np.arange(len(minutes))
             order[hs.facility_id == source] = -1
             candidates = np.flatnonzero(order >= 0)
