@@ -274,6 +274,35 @@ def _where(
     return frame
 
 
+def _nurses_per_shift(
+    ward: np.ndarray,
+    icu: np.ndarray,
+    nurses: np.ndarray,
+    rules: FacilityRules,
+    filled: dict[str, str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nurses on a shift in the ward and the ICU.
+
+    Without a count, enough to staff every bed at the patients-per-nurse ratios. With a
+    hospital's headcount, a shift has ``headcount / shifts_per_day`` of them, the ICU's need
+    first (capped at what the shift has), the ward the rest: a short-staffed hospital then has
+    fewer staffed beds than beds.
+    """
+    ward_need = np.ceil(ward / rules.ward_patients_per_nurse).astype(np.int64)
+    icu_need = np.ceil(icu / rules.icu_patients_per_nurse).astype(np.int64)
+    known = ~np.isnan(nurses)
+    if not known.all():
+        filled["nurses"] = (
+            f"{int((~known).sum())} facilities: enough to staff every bed "
+            f"({rules.ward_patients_per_nurse:g} ward, {rules.icu_patients_per_nurse:g} ICU "
+            "patients per nurse)"
+        )
+    per_shift = np.floor(np.nan_to_num(nurses) / rules.shifts_per_day).astype(np.int64)
+    icu_given = np.minimum(icu_need, per_shift)
+    ward_given = np.minimum(ward_need, per_shift - icu_given)
+    return np.where(known, ward_given, ward_need), np.where(known, icu_given, icu_need)
+
+
 def _capacities(
     frame: pd.DataFrame, places: pd.DataFrame, rules: FacilityRules, filled: dict[str, str]
 ) -> pd.DataFrame:
@@ -333,8 +362,8 @@ def _capacities(
     if np.isnan(vents[hospital]).any():
         filled["ventilators"] = f"{rules.ventilators_per_icu_bed} per ICU bed"
     vents = np.where(np.isnan(vents), np.round(icu * rules.ventilators_per_icu_bed), vents)
-    ward_nurses = np.ceil(ward / rules.ward_patients_per_nurse).astype(np.int64)
-    icu_nurses = np.ceil(icu / rules.icu_patients_per_nurse).astype(np.int64)
+    headcount = given("nurses")
+    ward_nurses, icu_nurses = _nurses_per_shift(ward, icu, headcount, rules, filled)
     physicians = given("physicians")
     out = pd.DataFrame(
         {
@@ -356,7 +385,9 @@ def _capacities(
             "ventilators": np.where(hospital, vents, 0).astype(np.int64),
             "ward_nurses_per_shift": ward_nurses,
             "icu_nurses_per_shift": icu_nurses,
-            "nurses": (ward_nurses + icu_nurses) * rules.shifts_per_day,
+            "nurses": np.where(
+                np.isnan(headcount), (ward_nurses + icu_nurses) * rules.shifts_per_day, headcount
+            ),
             "physicians": np.where(np.isnan(physicians), 1, physicians).astype(np.int64),
         }
     )

@@ -393,6 +393,9 @@ TINY_FILES = {
     "people.csv": "code,people\n13101,404495\n5101,n/a\n",
     "points.csv": "id,name,lon,lat\n13101,Santiago,-70.6506,-33.4372\n"
     "5101,Valparaíso,-71.6127,-33.0472\n",
+    "od.csv": "from_id,to_id,minutes\n13101,H1,12\n5101,H1,soon\n",
+    "points.geojson": '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+    '"properties": {}, "geometry": {"type": "Point", "coordinates": [-70.6, -33.4]}}]}',
 }
 
 
@@ -459,6 +462,37 @@ BAD_SCENARIOS: Mapping[str, tuple[str, list[str]]] = {
         ),
         ["people.csv: row 2, column 'population': not a number ('n/a')"],
     ),
+    "matrix-minutes-not-a-number": (
+        _scenario(
+            "  facilities: {path: duplicate.csv, dedupe_on: id}\n  travel_matrix: {path: od.csv}\n",
+            TINY_PLACES,
+        ),
+        ["od.csv: row 2, column 'minutes': 'soon' is not a non-negative number of minutes"],
+    ),
+    "matrix-column-the-file-lacks": (
+        _scenario(
+            "  facilities: {path: duplicate.csv, dedupe_on: id}\n"
+            "  travel_matrix: {path: od.csv, columns: {minutes: duration}}\n",
+            TINY_PLACES,
+        ),
+        ["od.csv: the mapping names column 'duration' (for minutes), which the file lacks"],
+    ),
+    "boundary-missing": (
+        _scenario(
+            "  facilities: {path: duplicate.csv, dedupe_on: id}\n"
+            "  boundary: {path: chile.geojson}\n",
+            TINY_PLACES,
+        ),
+        ["chile.geojson: file not found; check `boundary.path`"],
+    ),
+    "boundary-without-polygons": (
+        _scenario(
+            "  facilities: {path: duplicate.csv, dedupe_on: id}\n"
+            "  boundary: {path: points.geojson}\n",
+            TINY_PLACES,
+        ),
+        ["points.geojson: no polygon in the file"],
+    ),
 }
 
 
@@ -518,3 +552,60 @@ def test_an_unset_data_variable_is_named(tmp_path: Path, shared_data: Path) -> N
     assert "uses $REGIONAL_SHARED_DATA, which is not set" in line
     assert "export REGIONAL_SHARED_DATA=" in line
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- road minutes and a boundary: Mexico City with a routing engine's table -------------------
+
+
+def test_a_travel_matrix_sets_access_and_transfer_minutes_at_any_shard_count(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """Every trip between CDMX hospitals takes 3 minutes on the table: each transfer then
+    arrives dispatch + 3 minutes after it leaves; each borough goes to the hospital the table
+    makes quickest; and the results are the same on 1 and 3 shards."""
+    clues = _clues(shared_data)
+    codes = clues.loc[_valid_cdmx_coordinates(clues), "CLUES"].unique()
+    places = pd.read_csv(shared_data / "mexico" / "mx_municipios_centroids.csv", dtype=str)
+    boroughs = places.loc[places["CVE_ENT"] == "09", "concat"].tolist()
+    rows = [(a, b, 3.0) for a in codes for b in codes if a != b]
+    # every borough 7 minutes from the first hospital, 30 from the second
+    rows += [(p, codes[0], 7.0) for p in boroughs] + [(p, codes[1], 30.0) for p in boroughs]
+    matrix = pd.DataFrame(rows, columns=["origen", "destino", "minutos"])
+    matrix.to_parquet(tmp_path / "od.parquet")
+    scenario = (EXAMPLES / "cdmx-clues.yaml").read_text(encoding="utf-8")
+    scenario = scenario.replace("$REGIONAL_SHARED_DATA", str(shared_data))
+    scenario += (
+        "  travel_matrix:\n    path: od.parquet\n"
+        "    columns: {from_id: origen, to_id: destino, minutes: minutos}\n"
+    )
+    (tmp_path / "s.yaml").write_text(scenario, encoding="utf-8")
+    runs = {}
+    for shards in (1, 3):
+        out = tmp_path / f"run-{shards}"
+        done = regional(
+            "run", "s.yaml", "--days", "2", "--shards", str(shards), "--quiet",
+            "--out", str(out), cwd=tmp_path, shared=shared_data,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        runs[shards] = out
+    run = runs[1]
+    transfers = _table(run, "transfers")
+    assert len(transfers) > 20
+    manifest = json.loads((run / "manifest.json").read_text())
+    dispatch = manifest["scenario"]["care"]["transfer_dispatch_minutes"]
+    trip = (transfers["arrive_time"] - transfers["depart_time"]).dt.total_seconds() / 60
+    assert np.allclose(trip, dispatch + 3.0)
+    facilities = _table(run, "facilities").set_index("facility_id")
+    places_out = _table(run, "places")
+    assert set(facilities.loc[places_out["facility_id"], "code"]) == {codes[0]}
+    assert (places_out["access_minutes"] == 7.0).all()
+    filled = _filled(run)["travel_matrix"]
+    assert filled.startswith(f"{len(rows)} pairs read, 0 with ids of neither")
+    assert "for 0 of " in filled and "(0 of 16 places have no pair)" in filled
+    for name in ("patients", "transfers", "referrals", "timeseries"):
+        pd.testing.assert_frame_equal(_table(runs[1], name), _table(runs[3], name))
+    # the boundary of the example (the CDMX state polygon) travels with the run
+    boundary = gpd.read_parquet(run / "boundary.parquet")
+    state = gpd.read_file(shared_data / "mexico" / "mx_estados.geojson")
+    state = state[state["CVE_ENT"] == "09"].to_crs(6372)
+    assert abs(boundary.to_crs(6372).area.sum() / state.area.sum() - 1.0) < 1e-6

@@ -359,3 +359,19 @@ def test_no_matching_ids_between_the_two_files(tmp_path: Path) -> None:
     places = _joined_places(tmp_path, "Codigo comuna,Poblacion\n99999,10\n")
     with pytest.raises(LoadError, match="no id matches the places"):
         _load(_facilities(_facility_file(tmp_path)), places)
+
+
+def test_a_nurse_headcount_sets_the_nurses_on_a_shift(tmp_path: Path, places: PlaceSource) -> None:
+    """H1 (300 ward, 20 ICU beds) has 36 nurses: 12 a shift, 10 for the ICU (20 beds at 2 a
+    nurse) and 2 for the ward, which would need 50; H3 has no count and is fully staffed."""
+    text = (
+        "code;nombre;x;y;tipo;nivel;camas;uci;enfermeras\n"
+        "H1;Hospital del Salvador;-70.6275;-33.4395;Hospital;Alta Complejidad;300;20;36\n"
+        "H3;Hospital Carlos van Buren;-71.6127;-33.0480;Hospital;Mediana Complejidad;150;6;\n"
+    )
+    columns = {**FACILITY_COLUMNS, "ward_beds": "camas", "icu_beds": "uci", "nurses": "enfermeras"}
+    loaded = _load(_facilities(_write(tmp_path, "f.csv", text), columns=columns), places)
+    staff = ["ward_nurses_per_shift", "icu_nurses_per_shift", "nurses"]
+    assert _values(_by_code(loaded), "H1", staff) == [2, 10, 36]
+    assert _values(_by_code(loaded), "H3", staff) == [25, 3, 84]
+    assert loaded.filled["nurses"].startswith("1 facilities: enough to staff every bed")
