@@ -161,7 +161,7 @@ HOSPITAL_PHYSICIAN_SHARE = 0.5  # assumption: half of the physicians work in hos
 MAX_OFFSET_KM = 3.0  # extra hospitals of one place spread within this radius
 _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 
-_INT32_COLUMNS = (
+INT32_COLUMNS = (
     "facility_id",
     "ward_beds",
     "icu_beds",
@@ -469,7 +469,7 @@ def synthesize_facilities(
     if not frames:
         return _empty_facilities()
     out = pd.concat(frames, ignore_index=True).loc[:, list(FACILITY_COLUMNS)]
-    for column in _INT32_COLUMNS:
+    for column in INT32_COLUMNS:
         out[column] = out[column].astype(np.int32)
     out["place_id"] = out["place_id"].astype(np.int64)
     out["lon"] = out["lon"].astype(np.float64)
@@ -492,7 +492,7 @@ def _names(frame: pd.DataFrame, place_names: np.ndarray, country: str) -> list[s
 
 def _empty_facilities() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series(dtype=object) for c in FACILITY_COLUMNS})
-    for column in _INT32_COLUMNS:
+    for column in INT32_COLUMNS:
         out[column] = out[column].astype(np.int32)
     return out.astype({"place_id": np.int64, "lon": np.float64, "lat": np.float64, "is_hub": bool})
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from geodata.facilities import (
     FACILITY_COLUMNS,
+    INT32_COLUMNS,
     MIN_WARD_BEDS,
     TIER_BED_WEIGHT,
     FacilityRules,
@@ -402,16 +403,6 @@ def _capacities(
     is_hub, hub_id = assign_hubs(out)
     out["is_hub"] = is_hub
     out["hub_id"] = hub_id
-    for column in (
-        "facility_id",
-        "ward_beds",
-        "icu_beds",
-        "ventilators",
-        "ward_nurses_per_shift",
-        "icu_nurses_per_shift",
-        "nurses",
-        "physicians",
-        "hub_id",
-    ):
+    for column in INT32_COLUMNS:
         out[column] = out[column].astype(np.int32)
     return out.loc[:, list(FACILITY_COLUMNS)]
