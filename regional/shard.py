@@ -14,6 +14,7 @@ facilities. One window, in order:
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import time
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from regional.records import (
     ColumnBuffer,
 )
 
+_MESA_LOG = logging.getLogger("MESA.mesa.model")
 NEAR_FIRST = 32  # hospitals tried one by one before the rest are checked at once
 
 
@@ -129,6 +131,32 @@ class ShardModel(mesa.Model):
         }
         if census:
             self._admit_census()
+
+    # -- Mesa's agent registry ----------------------------------------------------------------
+
+    def register_agent(self, agent: mesa.Agent) -> None:
+        """Mesa's registration of an agent, less the debug message it formats for each one.
+
+        Every patient is registered (``agents``, ``agents_by_type``) exactly as Mesa does it;
+        Mesa builds an f-string for its debug log on every call, logging on or off, which a
+        million patients pay for.
+        """
+        by_type = self._agents_by_type.get(type(agent))
+        if by_type is None or _MESA_LOG.isEnabledFor(logging.DEBUG):
+            super().register_agent(agent)
+            return
+        self._agents[agent] = None
+        by_type.add(agent)
+        self._all_agents.add(agent)
+
+    def deregister_agent(self, agent: mesa.Agent) -> None:
+        """Mesa's deregistration, less its debug message (see ``register_agent``)."""
+        if _MESA_LOG.isEnabledFor(logging.DEBUG):
+            super().deregister_agent(agent)
+            return
+        del self._agents[agent]
+        self._agents_by_type[type(agent)].remove(agent)
+        self._all_agents.remove(agent)
 
     # -- construction -------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from geodata.facilities import INT32_COLUMNS
 from regional.network import Network, assemble, travel_rules
 from regional.scenario import Scenario, load_scenario
 
@@ -78,17 +79,7 @@ def make_facilities(
             }
         )
     frame = pd.DataFrame(out)
-    for column in (
-        "facility_id",
-        "ward_beds",
-        "icu_beds",
-        "ventilators",
-        "ward_nurses_per_shift",
-        "icu_nurses_per_shift",
-        "nurses",
-        "physicians",
-        "hub_id",
-    ):
+    for column in INT32_COLUMNS:
         frame[column] = frame[column].astype("int32")
     return frame
 
