@@ -54,10 +54,15 @@ def _read_run(run_dir: Path) -> dict[str, pd.DataFrame]:
         try:
             tables[name] = pq.read_table(path).to_pandas()
         except Exception as error:  # pyarrow raises several kinds for a damaged file
-            raise ExportError(
-                f"{path}: unreadable ({str(error).splitlines()[0]}); run `regional run` again"
-            ) from None
+            raise _unreadable(path, error) from None
     return tables
+
+
+def _unreadable(path: Path, error: BaseException) -> ExportError:
+    """The error for a damaged file of a run directory."""
+    from geodata.loaders import first_line
+
+    return ExportError(f"{path}: unreadable ({first_line(error)}); run `regional run` again")
 
 
 def _local_crs(lon: np.ndarray, lat: np.ndarray) -> str:
@@ -95,9 +100,7 @@ def _boundary(run_dir: Path) -> Any:
     try:
         return gpd.read_parquet(path).geometry.union_all()
     except Exception as error:  # pyarrow and shapely raise several kinds for a damaged file
-        raise ExportError(
-            f"{path}: unreadable ({str(error).splitlines()[0]}); run `regional run` again"
-        ) from None
+        raise _unreadable(path, error) from None
 
 
 def subdivide(geometry: Any, max_vertices: int = 256) -> np.ndarray:

@@ -143,9 +143,8 @@ def _read(path: Path, source: Source) -> pd.DataFrame:
             f"{path}: not {source.encoding} text; set `encoding:` (e.g. latin-1)"
         ) from None
     except Exception as error:  # parsers raise many kinds: report the first line
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LoadError(
-            f"{path}: cannot be read ({first}); check its format and `delimiter:`"
+            f"{path}: cannot be read ({first_line(error)}); check its format and `delimiter:`"
         ) from None
     if len(frame.columns) == 1 and source.delimiter not in frame.columns[0]:
         only = str(frame.columns[0])
@@ -157,6 +156,12 @@ def _read(path: Path, source: Source) -> pd.DataFrame:
     if source.crs and source.crs.upper() not in {"EPSG:4326", "OGC:CRS84"}:
         frame = _reproject_csv(frame, source, path)
     return frame
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _is_geoparquet(path: Path) -> bool:
@@ -349,8 +354,9 @@ def read_boundary(
     try:
         frame = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
     except Exception as error:  # GDAL and pyarrow raise many kinds: report the first line
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise LoadError(f"{path}: cannot be read as polygons ({first}); check its format") from None
+        raise LoadError(
+            f"{path}: cannot be read as polygons ({first_line(error)}); check its format"
+        ) from None
     if frame.crs is None:
         if crs is None:
             raise LoadError(f"{path}: the file has no CRS; give `crs:` (e.g. EPSG:4326)")

@@ -217,20 +217,6 @@ def _network_from_files(scenario: Scenario) -> Network:
     return network
 
 
-def _road_minutes(
-    matrix: pd.DataFrame, places: pd.DataFrame, facilities: pd.DataFrame, filled: dict[str, str]
-) -> RoadMinutes:
-    """The routing engine's minutes in network ids; what falls back is written in ``filled``."""
-    road = match_matrix(matrix, places, facilities)
-    fallback, pairs = transfer_fallbacks(road, facilities)
-    filled["travel_matrix"] = (
-        f"{road.pairs} pairs read, {road.unmatched} with ids of neither a place nor a "
-        f"facility; default rules for the access trips of places without a pair and for "
-        f"{fallback} of {pairs} facility-to-hospital trips"
-    )
-    return road
-
-
 def assemble(
     scenario: Scenario,
     places: pd.DataFrame,
@@ -251,9 +237,15 @@ def assemble(
     catch = assign_catchments(places, facilities, travel)
     road = None
     if matrix is not None:
-        road = _road_minutes(matrix, places, facilities, filled)
+        road = match_matrix(matrix, places, facilities)
         catch, no_pair = road_catchments(catch, road)
-        filled["travel_matrix"] += f" ({no_pair} of {len(places)} places have no pair)"
+        fallback, pairs = transfer_fallbacks(road, facilities)
+        filled["travel_matrix"] = (
+            f"{road.pairs} pairs read, {road.unmatched} with ids of neither a place nor a "
+            f"facility; default rules for the access trips of places without a pair and for "
+            f"{fallback} of {pairs} facility-to-hospital trips "
+            f"({no_pair} of {len(places)} places have no pair)"
+        )
     places["facility_id"] = catch["facility_id"].to_numpy()
     places["access_minutes"] = catch["access_minutes"].to_numpy()
     _apply_extra_beds(scenario, facilities)
