@@ -74,17 +74,18 @@ class ShardActor:
         return self.resume_at
 
     def step(
-        self, window: int, inbox: protocol.Inbox, board: pa.Table | None = None
+        self, window: int, inbox: protocol.Inbox, board: pa.Buffer | None = None
     ) -> protocol.Outbox | int:
         """Advance one window; if the shard is at another window, return that window.
 
-        The board, the same for every shard, may come apart from the inbox: one object in the
-        object store read by all shards instead of a copy in each inbox.
+        The board, the same for every shard, may come apart from the inbox (as an Arrow IPC
+        stream): one object in the object store read by all shards instead of a copy in each
+        inbox.
         """
         if self.model.window != window:
             return self.model.window
         if board is not None:
-            inbox = dataclasses.replace(inbox, board=board)
+            inbox = dataclasses.replace(inbox, board=protocol.from_ipc(board))
         began = time.process_time()
         out = self.model.step_window(window, inbox)
         self.cpu += time.process_time() - began
@@ -97,11 +98,12 @@ class ShardActor:
         self.cpu += time.process_time() - began
         return str(path)
 
-    def collect(self) -> tuple[dict[str, pa.Table], float, float]:
-        """Close the shard; return its tables, the CPU seconds it used and its peak memory (MB)."""
+    def collect(self) -> tuple[dict[str, pa.Buffer], float, float]:
+        """Close the shard; return its tables (as Arrow IPC streams), the CPU seconds it used
+        and its peak memory (MB)."""
         began = time.process_time()
         self.model.close()
-        tables = self.model.results()
+        tables = {name: protocol.to_ipc(t) for name, t in self.model.results().items()}
         self.cpu += time.process_time() - began
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         return tables, self.cpu, peak_mb
@@ -232,7 +234,7 @@ class RayBackend:
     def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
         """Submit every shard's step, then gather once; replay a shard that was restarted."""
         self._history[window] = inboxes
-        board = ray.put(inboxes[0].board)
+        board = ray.put(protocol.to_ipc(inboxes[0].board))
         empty = protocol.empty("board")
         refs = [
             a.step.remote(window, dataclasses.replace(inbox, board=empty), board)
@@ -272,7 +274,10 @@ class RayBackend:
         gathered = ray.get([a.collect.remote() for a in self.actors])
         self.worker_cpu_seconds = sum(cpu for _, cpu, _ in gathered)
         self.worker_peak_rss_mb = [round(peak, 1) for _, _, peak in gathered]
-        return [tables for tables, _, _ in gathered]
+        return [
+            {name: protocol.from_ipc(stream) for name, stream in tables.items()}
+            for tables, _, _ in gathered
+        ]
 
     def shutdown(self) -> None:
         """Stop the actors, and Ray itself if this backend started it."""

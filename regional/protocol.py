@@ -143,6 +143,23 @@ def empty(name: str) -> pa.Table:
     return SCHEMAS[name].empty_table()
 
 
+def to_ipc(table: pa.Table) -> pa.Buffer:
+    """A table as one Arrow IPC stream: what crosses processes (a slice carries only its rows).
+
+    One C++ call per table, where pickling a table walks its columns in Python: a message of
+    two dozen columns crosses to an actor and back in a fraction of the time.
+    """
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def from_ipc(buffer: pa.Buffer | bytes) -> pa.Table:
+    """The table of an Arrow IPC stream written by ``to_ipc`` (no copy of its buffers)."""
+    return pa.ipc.open_stream(buffer).read_all()
+
+
 @dataclass
 class Inbox:
     """What a shard receives at the start of a window: messages for its facilities, the board."""
@@ -151,6 +168,11 @@ class Inbox:
     transfers: pa.Table = field(default_factory=lambda: empty("transfers"))
     referrals: pa.Table = field(default_factory=lambda: empty("referrals"))
     answers: pa.Table = field(default_factory=lambda: empty("answers"))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (as Ray does between processes) as Arrow IPC streams."""
+        parts = (self.board, self.transfers, self.referrals, self.answers)
+        return _inbox_from_ipc, tuple(to_ipc(t) for t in parts)
 
 
 @dataclass
@@ -183,6 +205,27 @@ class Outbox:
     answers: pa.Table
     board: pa.Table
     stats: WindowStats
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (as Ray does between processes) as Arrow IPC streams."""
+        parts = (self.transfers, self.referrals, self.answers, self.board)
+        return _outbox_from_ipc, (*(to_ipc(t) for t in parts), self.stats)
+
+
+def _inbox_from_ipc(*parts: pa.Buffer) -> Inbox:
+    return Inbox(*(from_ipc(p) for p in parts))
+
+
+def _outbox_from_ipc(
+    transfers: pa.Buffer,
+    referrals: pa.Buffer,
+    answers: pa.Buffer,
+    board: pa.Buffer,
+    stats: WindowStats,
+) -> Outbox:
+    return Outbox(
+        from_ipc(transfers), from_ipc(referrals), from_ipc(answers), from_ipc(board), stats
+    )
 
 
 def route(outboxes: list[Outbox], shard_of_facility: np.ndarray, n_shards: int) -> list[Inbox]:
