@@ -13,6 +13,8 @@ facilities. One window, in order:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import logging
 import math
@@ -39,6 +41,29 @@ from regional.records import (
 )
 
 _MESA_LOG = logging.getLogger("MESA.mesa.model")
+
+
+@contextlib.contextmanager
+def collector_deferred() -> Iterator[None]:
+    """Run a block with Python's cycle collector off, then freeze what the block left alive.
+
+    A shard holds hundreds of thousands of live patients and calendar entries, and the collector
+    would walk them again and again as patients come and go (a quarter of the time on Brazil).
+    Reference counting frees patients and events as before: they form no reference cycles
+    (``tests/regional/test_shard.py`` checks that a run of windows leaves no cyclic garbage).
+    Freezing moves the survivors out of the collector's sight, so that later collections in
+    this process only walk what is new.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 NEAR_FIRST = 32  # hospitals tried one by one before the rest are checked at once
 
 
@@ -104,7 +129,8 @@ class ShardModel(mesa.Model):
             [h.facility_id for h in self.hospitals] + [c.facility_id for c in self.clinics],
             dtype=np.int32,
         )
-        self._travel_rows: dict[int, tuple[np.ndarray, np.ndarray, list[tuple[int, float]]]] = {}
+        self._near: dict[int, list[tuple[int, float]]] = {}
+        self._far: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
         self._claimed: dict[int, dict[int, list[int]]] = {}
         self.patients_log = ColumnBuffer(PATIENT_LOG_SCHEMA)
@@ -130,7 +156,8 @@ class ShardModel(mesa.Model):
             Event.ANSWER: lambda p: self._clinic(p).answer(p),
         }
         if census:
-            self._admit_census()
+            with collector_deferred():
+                self._admit_census()
 
     # -- Mesa's agent registry ----------------------------------------------------------------
 
@@ -321,10 +348,11 @@ class ShardModel(mesa.Model):
         if later:
             self._heap.extend(later)
             heapq.heapify(self._heap)
-        self._receive(inbox)
-        self._admit_arrivals(end)
-        self._run_events(end)
-        outbox = self._send(window)
+        with collector_deferred():
+            self._receive(inbox)
+            self._admit_arrivals(end)
+            self._run_events(end)
+            outbox = self._send(window)
         # the shard's own work ends once its logs are flushed and its outbox is built
         outbox.stats.compute_seconds = time.process_time() - began
         self.window = window + 1
@@ -559,18 +587,18 @@ class ShardModel(mesa.Model):
 
         The board is as of the window start; a facility discounts the beds it has already
         claimed this window (its own record, so no other facility's decisions leak in).
-        Hospitals are tried nearest first; past the first few, the rest are checked at once.
+        Hospitals are tried nearest first, ties in directory order; past the first few, the
+        rest within reach are checked at once.
         """
         if patient.n_transfers >= self.spec.max_transfers:
             return -1, math.nan
-        order, minutes, near = self._destinations(source)
+        near = self._nearest(source)
         free = self._board_free
         claimed = self._claimed.setdefault(source, {})
         column = 1 if patient.need == 2 else 0
         vent = patient.need == 2 and patient.ventilator
         limit = self.spec.max_transfer_minutes
-        best = -1
-        for k, (h, m) in enumerate(near):
+        for h, m in near:
             if m > limit:
                 return -1, math.nan
             c = claimed.get(h)
@@ -578,26 +606,27 @@ class ShardModel(mesa.Model):
                 continue
             if vent and free[h, 2] - (c[2] if c else 0) <= 0:
                 continue
-            best = k
-            break
-        if best < 0 and len(near) < len(order):
-            # none of the nearest had room: check every hospital at once
-            room = free[:, column].copy()
-            vents = free[:, 2].copy()
-            for h, c in claimed.items():
-                room[h] -= c[column]
-                vents[h] -= c[2]
-            ok = (room > 0) & (minutes <= limit) & (order >= 0)
-            if vent:
-                ok &= vents > 0
-            hits = np.flatnonzero(ok)
-            if len(hits):
-                h = int(hits[np.argmin(minutes[hits])])
-                return self._claim(claimed, h, column, vent), float(minutes[h])
-        if best < 0:
+            return self._claim(claimed, h, column, vent), m
+        # none of the nearest had room: check the rest within reach at once
+        farther, minutes = self._farther(source)
+        if not len(farther):
             return -1, math.nan
-        h = near[best][0]
-        return self._claim(claimed, h, column, vent), near[best][1]
+        room = free[farther, column]
+        vents = free[farther, 2] if vent else None
+        if claimed:
+            taken = np.zeros((len(free), 3), dtype=np.int64)
+            for h, c in claimed.items():
+                taken[h] = c
+            room = room - taken[farther, column]
+            if vents is not None:
+                vents = vents - taken[farther, 2]
+        ok = room > 0
+        if vents is not None:
+            ok &= vents > 0
+        hit = int(np.argmax(ok))
+        if not ok[hit]:
+            return -1, math.nan
+        return self._claim(claimed, int(farther[hit]), column, vent), float(minutes[hit])
 
     def _claim(self, claimed: dict[int, list[int]], h: int, column: int, vent: bool) -> int:
         """Note a bed (and ventilator) claimed at hospital ``h``; return its facility id."""
@@ -607,34 +636,51 @@ class ShardModel(mesa.Model):
             c[2] += 1
         return int(self.spec.hospitals.facility_id[h])
 
-    def _destinations(self, source: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float]]]:
-        """Minutes from ``source`` to every hospital, and the nearest few in order.
+    def _minutes_from(self, source: int) -> np.ndarray:
+        """Minutes from ``source`` to every hospital of the directory (NaN at itself)."""
+        f = self.spec.facilities
+        i = int(np.searchsorted(f["facility_id"], source))
+        hs = self.spec.hospitals
+        distance = haversine_km(f["lon"][i], f["lat"][i], hs.lon, hs.lat)
+        remote = hs.remote | bool(f["remote"][i])
+        minutes = trip_minutes(distance, remote, self.spec.travel)
+        road = self.spec.road_minutes.get(source)
+        if road is not None:
+            minutes[road[0]] = road[1]
+        minutes[hs.facility_id == source] = np.nan
+        return minutes
 
-        Returns a mask-like index array (-1 at ``source`` itself), the minutes by hospital, and
-        the ``NEAR_FIRST`` nearest as (hospital index, minutes), ties in directory order.
-        """
-        found = self._travel_rows.get(source)
-        if found is None:
-            f = self.spec.facilities
-            i = int(np.searchsorted(f["facility_id"], source))
-            hs = self.spec.hospitals
-            distance = haversine_km(f["lon"][i], f["lat"][i], hs.lon, hs.lat)
-            remote = hs.remote | bool(f["remote"][i])
-            minutes = trip_minutes(distance, remote, self.spec.travel)
-            road = self.spec.road_minutes.get(source)
-            if road is not None:
-                minutes[road[0]] = road[1]
-            order = np.arange(len(minutes))
-            order[hs.facility_id == source] = -1
-            candidates = np.flatnonzero(order >= 0)
+    def _nearest(self, source: int) -> list[tuple[int, float]]:
+        """The ``NEAR_FIRST`` hospitals nearest to ``source`` as (directory row, minutes), in
+        order of minutes and then directory row; kept for the rest of the run."""
+        near = self._near.get(source)
+        if near is None:
+            minutes = self._minutes_from(source)
+            candidates = np.flatnonzero(~np.isnan(minutes))
             if len(candidates) > NEAR_FIRST:
                 part = np.argpartition(minutes[candidates], NEAR_FIRST - 1)[:NEAR_FIRST]
                 cutoff = minutes[candidates][part].max()
-                # keep every hospital tied at the cut-off so that ties break by index
+                # keep every hospital tied at the cut-off so that ties break by row
                 candidates = candidates[minutes[candidates] <= cutoff]
             ranked = candidates[np.lexsort((candidates, minutes[candidates]))][:NEAR_FIRST]
-            near = list(zip(ranked.tolist(), minutes[ranked].tolist(), strict=True))
-            found = self._travel_rows[source] = (order, minutes, near)
+            near = self._near[source] = list(
+                zip(ranked.tolist(), minutes[ranked].tolist(), strict=True)
+            )
+        return near
+
+    def _farther(self, source: int) -> tuple[np.ndarray, np.ndarray]:
+        """The hospitals within reach of ``source`` past the nearest few, in the same order, and
+        their minutes; worked out the first time the nearest are all full, then kept.
+
+        Only hospitals within ``max_transfer_minutes`` are kept, so a shard of a continent
+        does not hold a row of every hospital for every source.
+        """
+        found = self._far.get(source)
+        if found is None:
+            minutes = self._minutes_from(source)
+            within = np.flatnonzero(minutes <= self.spec.max_transfer_minutes)
+            ranked = within[np.lexsort((within, minutes[within]))][len(self._nearest(source)) :]
+            found = self._far[source] = (ranked.astype(np.int32), minutes[ranked])
         return found
 
     # -- results ------------------------------------------------------------------------------
