@@ -219,9 +219,10 @@ class Hospital(mesa.Agent):
 
     @staticmethod
     def _find(queue: list[tuple[int, float, int, Patient]], patient: Patient) -> int:
-        for i, entry in enumerate(queue):
-            if entry[3] is patient:
-                return i
+        """The patient's place in a queue, by bisection on the key it was queued under."""
+        i = bisect.bisect_left(queue, (patient.acuity, patient.wait_since, patient.patient_id))
+        if i < len(queue) and queue[i][3] is patient:
+            return i
         raise LookupError(f"patient {patient.patient_id} is not in the queue")
 
     # -- telemedicine -------------------------------------------------------------------------
