@@ -118,9 +118,8 @@ def assemble_results(
     patients = pa.concat_tables(
         [t["patients"] for t in shard_tables] + [_in_transit_patients(in_transit)]
     )
-    names = np.array(network_condition_names(network), dtype=object)
-    condition = names[patients.column("condition").to_numpy().astype(np.int64)]
-    patients = patients.set_column(4, "condition", pa.array(condition, pa.string()))
+    names = pa.array(network_condition_names(network), pa.string())
+    patients = patients.set_column(4, "condition", names.take(patients.column("condition")))
     patients = _with_times(
         patients, ("onset_time", "arrival_time", "admit_time", "icu_time", "end_time"), start
     )
