@@ -1,10 +1,11 @@
 """The scale ladder: ``python -m benchmarks.run`` (``make bench``).
 
-Each rung runs in a fresh process on 1 worker (one shard) and on 2 workers (4 shards on a
-local Ray instance); the baselines run in the same invocation so that ratios hold on a noisy
-machine: a plain time-stepped Mesa model of one region, and a bare heapq loop replaying as
-many events as the chile rung. Results go to ``benchmarks/results/<date>-<machine>.json`` and
-a table in ``benchmarks/README.md``.
+Each rung runs in a fresh process on 1 worker (one shard, no Ray) and on 2 workers (one shard
+each on a local Ray instance); the baselines run in the same invocation so that ratios hold on
+a noisy machine: a plain time-stepped Mesa model of one region, and a bare heapq loop
+replaying as many events as the largest rung. Results go to
+``benchmarks/results/<date>-<machine>.json`` (other sets of rungs than the default add their
+names to the file name) and a table, one per set of rungs, in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RUNGS = {"chile": 30.0, "brazil": 30.0, "latam": 365.0}
+DEFAULT_RUNGS = "chile,brazil"
 KEYS = (
     "episodes",
     "events",
@@ -34,8 +36,7 @@ KEYS = (
     "driver_peak_rss_mb",
     "worker_peak_rss_mb",
 )
-MARK_START = "<!-- results:start -->"
-MARK_END = "<!-- results:end -->"
+SECTION = "<!-- results:{key}:{edge} -->"
 
 
 def run_rung(scenario: str, days: float, shards: int, workers: int) -> dict[str, Any]:
@@ -142,21 +143,31 @@ def ratios(rungs: list[dict[str, Any]], base: dict[str, Any]) -> dict[str, float
 def main(argv: list[str] | None = None) -> int:
     """Run the ladder and write the results."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
-    parser.add_argument("--rungs", default="chile,brazil", help="comma-separated scenarios")
+    parser.add_argument("--rungs", default=DEFAULT_RUNGS, help="comma-separated scenarios")
     parser.add_argument("--include-latam", action="store_true", help="add latam, 365 days")
     parser.add_argument("--quick", action="store_true", help="one day each (proves the harness)")
+    parser.add_argument(
+        "--workers", default="1,2", help="comma-separated worker counts (one shard per worker)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
     args = parser.parse_args(argv)
     names = [n for n in args.rungs.split(",") if n]
     if args.include_latam and "latam" not in names:
         names.append("latam")
+    unknown = [n for n in names if n not in RUNGS]
+    if unknown:
+        parser.error(f"--rungs: unknown scenario {unknown[0]!r}; choose from {', '.join(RUNGS)}")
+    try:
+        worker_counts = [int(w) for w in args.workers.split(",") if w]
+    except ValueError:
+        parser.error(f"--workers {args.workers!r}: expected worker counts such as 1,2")
     rungs = []
     for name in names:
         days = 1.0 if args.quick else RUNGS[name]
-        for shards, workers in ((1, 1), (4, 2)):
+        for workers in worker_counts:
             print(f"{name} {days:g} days on {workers} worker(s)...", flush=True)
-            rungs.append(run_rung(name, days, shards, workers))
+            rungs.append(run_rung(name, days, workers, workers))
     events = max((r["events"] or 0) for r in rungs) or 100_000
     base = baselines(events, 1.0 if args.quick else 30.0)
     results = {
@@ -169,17 +180,27 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": ratios(rungs, base),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{dt.date.today().isoformat()}-{_machine()}.json"
+    key = ",".join(names)
+    suffix = "" if key == DEFAULT_RUNGS else "-" + "-".join(names)
+    path = args.out / f"{dt.date.today().isoformat()}-{_machine()}{suffix}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
     print(f"results: {path}")
     if not args.no_readme:
         readme = HERE / "README.md"
-        text = readme.read_text() if readme.exists() else f"{MARK_START}\n{MARK_END}\n"
-        head, _, rest = text.partition(MARK_START)
-        _, _, tail = rest.partition(MARK_END)
-        readme.write_text(f"{head}{MARK_START}\n{table(results)}\n{MARK_END}{tail}")
+        readme.write_text(with_section(readme.read_text(), key, table(results)))
     return 0
+
+
+def with_section(text: str, key: str, body: str) -> str:
+    """``text`` with the results section of ``key`` replaced by ``body`` (appended if new)."""
+    start = SECTION.format(key=key, edge="start")
+    end = SECTION.format(key=key, edge="end")
+    if start not in text or end not in text:
+        return f"{text.rstrip()}\n\n{start}\n{body}\n{end}\n"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{body}\n{end}{tail}"
 
 
 if __name__ == "__main__":

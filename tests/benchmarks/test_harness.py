@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import floor, plain_mesa
-from benchmarks.run import main
+from benchmarks.run import main, with_section
 
 
 def test_floor_and_plain_mesa_report_their_rates() -> None:
@@ -24,10 +24,20 @@ def test_quick_ladder_writes_results(tmp_path: Path) -> None:
     assert main(["--quick", "--rungs", "chile", "--out", str(tmp_path), "--no-readme"]) == 0
     (path,) = tmp_path.glob("*.json")
     results = json.loads(path.read_text())
-    assert [(r["workers"], r["shards"]) for r in results["rungs"]] == [(1, 1), (2, 4)]
+    assert [(r["workers"], r["shards"]) for r in results["rungs"]] == [(1, 1), (2, 2)]
     for rung in results["rungs"]:
         assert rung["episodes"] > 1000 and rung["events"] > rung["episodes"]
         assert rung["driver_peak_rss_mb"] > 0
     assert results["rungs"][1]["worker_peak_rss_mb"]
     assert {"plain_mesa", "heapq_floor"} <= set(results["baselines"])
     assert "chile: 2 workers vs 1 (wall)" in results["ratios"]
+
+
+def test_each_set_of_rungs_keeps_its_own_table_in_the_readme() -> None:
+    text = "# Benchmarks\n\nprose\n"
+    text = with_section(text, "chile,brazil", "| old |")
+    text = with_section(text, "latam", "| latam |")
+    text = with_section(text, "chile,brazil", "| new |")
+    assert "| old |" not in text and "| new |" in text and "| latam |" in text
+    assert text.startswith("# Benchmarks\n\nprose\n")
+    assert text.index("| new |") < text.index("| latam |")
