@@ -133,6 +133,7 @@ class ShardModel(mesa.Model):
         self._far: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
         self._claimed: dict[int, dict[int, list[int]]] = {}
+        self._no_room: set[tuple[int, int, bool]] = set()  # searches that failed this window
         self.patients_log = ColumnBuffer(PATIENT_LOG_SCHEMA)
         self.transfers_log = ColumnBuffer(TRANSFER_LOG_SCHEMA)
         self.referrals_log = ColumnBuffer(REFERRAL_LOG_SCHEMA)
@@ -369,6 +370,7 @@ class ShardModel(mesa.Model):
         )
         self._board_free = free.astype(np.int64)
         self._claimed = {}
+        self._no_room = set()
         answers = inbox.answers
         if answers.num_rows:
             for pid, answer_time, decision in zip(
@@ -592,11 +594,21 @@ class ShardModel(mesa.Model):
         """
         if patient.n_transfers >= self.spec.max_transfers:
             return -1, math.nan
+        column = 1 if patient.need == 2 else 0
+        vent = patient.need == 2 and patient.ventilator
+        if (source, column, vent) in self._no_room:
+            return -1, math.nan
+        found = self._search(source, column, vent)
+        if found[0] < 0:
+            # the board stays as it is until the window ends and claims only take room away,
+            # so every later search of this kind from this source would fail too
+            self._no_room.add((source, column, vent))
+        return found
+
+    def _search(self, source: int, column: int, vent: bool) -> tuple[int, float]:
         near = self._nearest(source)
         free = self._board_free
         claimed = self._claimed.setdefault(source, {})
-        column = 1 if patient.need == 2 else 0
-        vent = patient.need == 2 and patient.ventilator
         limit = self.spec.max_transfer_minutes
         for h, m in near:
             if m > limit:

@@ -106,6 +106,7 @@ def test_a_transfer_goes_to_the_nearest_hospital_with_room_on_the_board(
     board = np.array(free, dtype=np.int64)
     model._board_free = board.copy()
     model._claimed = {}
+    model._no_room = set()
     minutes = model._minutes_from(source)
     taken = np.zeros_like(board)
     limit = model.spec.max_transfer_minutes
