@@ -178,9 +178,9 @@ class Hospital(mesa.Agent):
         """No bed freed up in time: transfer out if the board shows a place, else wait on."""
         queue = self.icu_queue if patient.need == Need.ICU else self.ward_queue
         reason = "no_icu" if patient.need == Need.ICU and self.icu_staffed == 0 else "no_bed"
-        entry_index = self._find(queue, patient)
+        key = (patient.acuity, patient.wait_since, patient.patient_id)  # before it stops waiting
         if self.network.transfer_out(patient, self, reason):
-            del queue[entry_index]
+            del queue[self._find(queue, key, patient)]
             self.transfers_out += 1
             if patient.bed != Bed.NONE:
                 self._free_bed(patient)
@@ -218,9 +218,13 @@ class Hospital(mesa.Agent):
                 i += 1
 
     @staticmethod
-    def _find(queue: list[tuple[int, float, int, Patient]], patient: Patient) -> int:
+    def _find(
+        queue: list[tuple[int, float, int, Patient]],
+        key: tuple[int, float, int],
+        patient: Patient,
+    ) -> int:
         """The patient's place in a queue, by bisection on the key it was queued under."""
-        i = bisect.bisect_left(queue, (patient.acuity, patient.wait_since, patient.patient_id))
+        i = bisect.bisect_left(queue, key)
         if i < len(queue) and queue[i][3] is patient:
             return i
         raise LookupError(f"patient {patient.patient_id} is not in the queue")
