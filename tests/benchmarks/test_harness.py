@@ -41,3 +41,16 @@ def test_each_set_of_rungs_keeps_its_own_table_in_the_readme() -> None:
     assert "| old |" not in text and "| new |" in text and "| latam |" in text
     assert text.startswith("# Benchmarks\n\nprose\n")
     assert text.index("| new |") < text.index("| latam |")
+
+
+@pytest.mark.slow
+def test_round_cost_measures_a_round_of_stub_shards() -> None:
+    import ray
+
+    from benchmarks.round_cost import round_ms
+
+    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        assert round_ms(shards=2, hospitals=100, rounds=3) > 0
+    finally:
+        ray.shutdown()
