@@ -1,9 +1,9 @@
-"""Cutting a network into geographic shards of balanced expected load.
+"""Cutting a network into geographic shards of balanced expected work.
 
 Facilities are laid out along a space-filling order that keeps regions together (regions in
 the Z-order of their load-weighted centroids, facilities inside a region in the Z-order of
 their coordinates), then the sequence is cut into K contiguous runs of about equal expected
-load. Small neighbouring regions merge into one shard and large ones are split, and since
+work. Small neighbouring regions merge into one shard and large ones are split, and since
 neighbours stay together the flow of transfers and referrals that crosses shards stays small.
 """
 
@@ -30,7 +30,7 @@ def partition(facilities: pd.DataFrame, load: np.ndarray, shards: int) -> np.nda
 
     Args:
         facilities: needs ``facility_id``, ``region``, ``lon``, ``lat``.
-        load: expected patients per day at each facility.
+        load: expected work per day at each facility (patients, weighted by what they cost).
         shards: from 1 to the number of facilities.
     """
     n = len(facilities)
