@@ -16,6 +16,7 @@ Ray actors. Both see the same messages in the same order, so they give the same 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -125,8 +126,15 @@ class SerialBackend:
         return out
 
     def shutdown(self) -> None:
-        """Drop the shard models."""
+        """Drop the shard models and hand what their windows froze back to the collector.
+
+        The shard models themselves hold reference cycles (agents and their model), so a run
+        that ends must unfreeze them, or a process that runs many scenarios would keep them all.
+        """
+        for shard in self.shards:
+            shard.release()
         self.shards = []
+        gc.unfreeze()
 
 
 @dataclass

@@ -52,7 +52,7 @@ def collector_deferred() -> Iterator[None]:
     Reference counting frees patients and events as before: they form no reference cycles
     (``tests/regional/test_shard.py`` checks that a run of windows leaves no cyclic garbage).
     Freezing moves the survivors out of the collector's sight, so that later collections in
-    this process only walk what is new.
+    this process only walk what is new; the backend unfreezes them when the run ends.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -720,6 +720,14 @@ class ShardModel(mesa.Model):
                 p.waited_hours + (self.now - p.wait_since if p.waiting else 0.0),
             )
         )
+
+    def release(self) -> None:
+        """Let Python free this model once nobody else holds it (after the run).
+
+        Mesa's ``Agent`` keeps a counter of ids per model in a class-level dictionary, which
+        would otherwise hold every model of a process, with its patients and logs, for good.
+        """
+        mesa.Agent._ids.pop(self, None)
 
     def close(self) -> None:
         """Log every patient still here as ``in_system`` (end of the run)."""

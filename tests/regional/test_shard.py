@@ -7,7 +7,9 @@ import collections
 import gc
 import logging
 import math
+import weakref
 from types import SimpleNamespace
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from agents import Patient
 from regional import protocol
 from regional.network import build_network, care_policy, demand_model, shard_specs
-from regional.runner import SerialBackend
+from regional.runner import SerialBackend, run_scenario
 from regional.scenario import load_scenario
 from regional.shard import ShardModel
 from tests.networks import make_facilities, make_places, network, scenario
@@ -128,3 +130,22 @@ def test_a_transfer_goes_to_the_nearest_hospital_with_room_on_the_board(
         taken[expected, column] += 1
         if vent:
             taken[expected, 2] += 1
+
+
+def test_a_finished_run_lets_its_shard_models_go() -> None:
+    """Frozen windows and Mesa's per-model id counters must not keep a run alive after it ends
+    (a process that runs an ensemble would grow by a run each time)."""
+
+    class Watching(SerialBackend):
+        refs: ClassVar[list[weakref.ref[ShardModel]]] = []
+
+        def start(self, *args: Any, **kwargs: Any) -> list[pa.Table]:
+            boards = super().start(*args, **kwargs)
+            Watching.refs = [weakref.ref(shard) for shard in self.shards]
+            return boards
+
+    run_scenario(load_scenario("chile", days=0.5, shards=2), backend=Watching())
+    gc.collect()
+    assert len(Watching.refs) == 2
+    assert all(ref() is None for ref in Watching.refs)
+    assert gc.get_freeze_count() == 0
