@@ -10,7 +10,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -19,9 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.e2e.test_cli import ROOT
+from tests.e2e.test_cli import regional as regional_cli
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 VARIABLE = "REGIONAL_SHARED_DATA"
 
@@ -29,17 +30,9 @@ VARIABLE = "REGIONAL_SHARED_DATA"
 def regional(*args: str, cwd: Path, shared: Path | None) -> subprocess.CompletedProcess[str]:
     """``python -m regional`` with ``$REGIONAL_SHARED_DATA`` set to ``shared`` (unset if None)."""
     env = {k: v for k, v in os.environ.items() if k != VARIABLE}
-    env["PYTHONPATH"] = str(ROOT)
     if shared is not None:
         env[VARIABLE] = str(shared)
-    return subprocess.run(
-        [sys.executable, "-m", "regional", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return regional_cli(*args, cwd=cwd, env=env)
 
 
 @pytest.fixture(scope="module")
