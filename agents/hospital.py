@@ -62,6 +62,8 @@ class Hospital(mesa.Agent):
         self.transfers_out = 0
         self.transfers_in = 0
         self.deaths = 0
+        self.died_waiting = 0
+        self.icu_requests_withdrawn = 0
         self.discharges = 0
         self.teleconsults = 0
 
@@ -175,10 +177,21 @@ class Hospital(mesa.Agent):
         self.network.finish(patient, Outcome.DISCHARGED)
 
     def timeout(self, patient: Patient) -> None:
-        """No bed freed up in time: transfer out if the board shows a place, else wait on."""
-        queue = self.icu_queue if patient.need == Need.ICU else self.ward_queue
-        reason = "no_icu" if patient.need == Need.ICU and self.icu_staffed == 0 else "no_bed"
+        """No bed freed up in time: transfer out if the board shows a place, else wait on.
+
+        An ICU request that has waited its limit ends instead (see ``end_icu_request``).
+        """
+        now = self.network.now
+        policy = self.network.policy
+        icu = patient.need == Need.ICU
+        queue = self.icu_queue if icu else self.ward_queue
         key = (patient.acuity, patient.wait_since, patient.patient_id)  # before it stops waiting
+        left = policy.icu_wait_limit_hours - patient.hours_waited(now) if icu else math.inf
+        if left <= 1e-9:
+            del queue[self._find(queue, key, patient)]
+            self.end_icu_request(patient)
+            return
+        reason = "no_icu" if icu and self.icu_staffed == 0 else "no_bed"
         if self.network.transfer_out(patient, self, reason):
             del queue[self._find(queue, key, patient)]
             self.transfers_out += 1
@@ -186,9 +199,34 @@ class Hospital(mesa.Agent):
                 self._free_bed(patient)
                 self.fill_ward()
         else:
-            self.network.schedule(
-                self.network.now + self.network.policy.transfer_retry_hours, Event.TIMEOUT, patient
-            )
+            retry = min(policy.transfer_retry_hours, left)
+            self.network.schedule(now + retry, Event.TIMEOUT, patient)
+
+    def end_icu_request(self, patient: Patient) -> None:
+        """The ICU request of a patient taken off the queue ends: death, or on in a ward bed.
+
+        The patient's death draw decides; a survivor's draw is rescaled to a fresh uniform so
+        that the risk at the end of the ward stay stays independent of this outcome.
+        """
+        now = self.network.now
+        share = self.network.policy.icu_wait_death_share
+        patient.stop_waiting(now)
+        if patient.u_death < share:
+            self._free_bed(patient)
+            self.deaths += 1
+            self.died_waiting += 1
+            self.network.finish(patient, Outcome.DIED)
+            self.fill_ward()
+            return
+        patient.u_death = (patient.u_death - share) / (1.0 - share)
+        patient.need = Need.WARD
+        patient.ventilator = False
+        patient.escalate_after_hours = math.nan
+        self.icu_requests_withdrawn += 1
+        if patient.bed == Bed.WARD:
+            self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
+        else:
+            self.request_ward(patient)
 
     # -- beds ---------------------------------------------------------------------------------
 

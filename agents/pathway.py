@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -52,7 +53,11 @@ class Bed:
 
 @dataclass(frozen=True)
 class CarePolicy:
-    """Pathway timings (hours) and clinical risks by condition code."""
+    """Pathway timings (hours) and clinical risks by condition code.
+
+    An ICU request ends once the patient has waited ``icu_wait_limit_hours`` for a bed: in death
+    for a share ``icu_wait_death_share`` of patients, else the patient goes on in a ward bed.
+    """
 
     ed_treat_hours: float
     clinic_stabilise_hours: float
@@ -68,6 +73,8 @@ class CarePolicy:
     p_death_ward: np.ndarray
     p_death_icu: np.ndarray
     p_death_ventilated: np.ndarray
+    icu_wait_limit_hours: float = math.inf
+    icu_wait_death_share: float = 0.0
 
     def death_probability(self, patient: Patient) -> float:
         """Risk of death at the end of a stay, rising with the hours waited for a bed."""

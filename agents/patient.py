@@ -73,6 +73,10 @@ class Patient(mesa.Agent):
         """Start the clock of a wait for a bed."""
         self.wait_since = now
 
+    def hours_waited(self, now: float) -> float:
+        """Hours waited for a bed in the episode so far, the current wait included."""
+        return self.waited_hours + (now - self.wait_since if self.waiting else 0.0)
+
     def stop_waiting(self, now: float) -> None:
         """Stop the clock and add the wait to the episode's total."""
         if not math.isnan(self.wait_since):

@@ -31,7 +31,7 @@ from agents.pathway import Bed, Event, Need
 from regional import protocol
 from regional.shard import ShardModel
 
-CHECKPOINT_SCHEMA_VERSION = 1
+CHECKPOINT_SCHEMA_VERSION = 2
 PATIENT_STATE_FIELDS: list[tuple[str, pa.DataType]] = [
     *protocol.PATIENT_FIELDS,
     ("facility", pa.int32()),
@@ -51,6 +51,8 @@ COUNTERS = (
     "transfers_out",
     "transfers_in",
     "deaths",
+    "died_waiting",
+    "icu_requests_withdrawn",
     "discharges",
     "teleconsults",
     "treated_locally",

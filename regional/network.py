@@ -420,6 +420,8 @@ def care_policy(scenario: Scenario) -> CarePolicy:
         transfer_after_hours_icu=c.transfer_after_hours_icu,
         transfer_retry_hours=c.transfer_retry_hours,
         death_risk_per_waiting_day=c.death_risk_per_waiting_day,
+        icu_wait_limit_hours=math.inf if c.icu_wait_limit_hours is None else c.icu_wait_limit_hours,
+        icu_wait_death_share=c.icu_wait_death_share,
         resolve_share=t.resolve_share,
         resolve_share_ward=t.resolve_share_ward,
         refer_share_without_link=t.refer_share_without_link,

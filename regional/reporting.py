@@ -22,6 +22,7 @@ KEY_RESULTS = (
     ("transfers", "Transfers", "{:,}"),
     ("teleconsults", "Teleconsults", "{:,}"),
     ("deaths", "Deaths", "{:,}"),
+    ("died_waiting_for_icu", "Died waiting for an ICU bed", "{:,}"),
     ("peak_ward_occupancy", "Peak ward occupancy", "{:.1%}"),
     ("peak_icu_occupancy", "Peak ICU occupancy", "{:.1%}"),
     ("mean_ward_occupancy", "Mean ward occupancy", "{:.1%}"),

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from agents.pathway import Need
 from regional.demand import CENSUS_ID_BASE
 from regional.records import PATIENT_LOG_SCHEMA
 from regional.scenario import scenario_to_dict
@@ -328,6 +329,7 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         "teleconsults": int(pc.sum(episodes.column("teleconsulted")).as_py() or 0),
         "treated_locally": _count(outcome, "treated_locally"),
         "deaths": _count(outcome, "died"),
+        "died_waiting_for_icu": _died_waiting_for_icu(p),
         "discharged": _count(outcome, "discharged"),
         "in_system": _count(outcome, "in_system"),
         "mean_ward_occupancy": _round(np.mean(ward)) if len(ward) else None,
@@ -351,6 +353,15 @@ def _ratio(table: pa.Table, num: str, den: str) -> np.ndarray:
 
 def _count(column: pa.ChunkedArray, value: str) -> int:
     return int(pc.sum(pc.equal(column, value)).as_py() or 0)
+
+
+def _died_waiting_for_icu(patients: pa.Table) -> int:
+    """Deaths of patients still needing the ICU who never had an ICU bed."""
+    died = pc.and_(
+        pc.equal(patients.column("outcome"), "died"),
+        pc.equal(patients.column("need"), Need.ICU),
+    )
+    return int(pc.sum(pc.and_(died, pc.is_null(patients.column("icu_time")))).as_py() or 0)
 
 
 def _round(value: float) -> float:

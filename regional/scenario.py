@@ -246,6 +246,23 @@ class Care(_Strict):
     death_risk_per_waiting_day: float = Field(
         default=0.2, ge=0, le=10, description="relative rise of mortality per day waiting"
     )
+    # Rio's state regulation centre, 2010-2011: of 33,101 ICU requests for 268 beds, 25% were
+    # admitted, 55% left the queue (25.8% of requests because the patient improved) and 20% died
+    # waiting (Goldwasser et al., Rev Saude Publica 2016;50:19; Rev Bras Ter Intensiva
+    # 2018;30(3):347-357). The mean wait for a court-ordered ICU place in Rio rose from 24 to
+    # 72 hours (Defensoria Publica RJ, 2018): the limit is an assumption anchored on it.
+    icu_wait_limit_hours: float | None = Field(
+        default=72.0,
+        gt=0,
+        le=8760,
+        description="hours waited for a bed after which an ICU request ends (None: no limit)",
+    )
+    icu_wait_death_share: float = Field(
+        default=0.27,
+        ge=0,
+        le=1,
+        description="share of ended ICU requests that end in death (Rio: 20 of 75)",
+    )
 
 
 class Telemedicine(_Strict):

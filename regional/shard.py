@@ -717,7 +717,7 @@ class ShardModel(mesa.Model):
                 p.n_transfers,
                 p.teleconsulted,
                 p.escalated,
-                p.waited_hours + (self.now - p.wait_since if p.waiting else 0.0),
+                p.hours_waited(self.now),
             )
         )
 
@@ -758,6 +758,8 @@ class ShardModel(mesa.Model):
                     "transfers_out": fac.transfers_out,
                     "transfers_in": fac.transfers_in if is_hospital else 0,
                     "deaths": fac.deaths if is_hospital else 0,
+                    "died_waiting": fac.died_waiting if is_hospital else 0,
+                    "icu_requests_withdrawn": fac.icu_requests_withdrawn if is_hospital else 0,
                     "teleconsults": fac.teleconsults,
                     "treated_locally": 0 if is_hospital else fac.treated_locally,
                 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -66,7 +67,7 @@ def _patient(model: Calendar, pid: int, need: int, acuity: int, **extra: Any) ->
         extra.get("los", 24.0),
         extra.get("escalate", math.nan),
         extra.get("los_icu", 48.0),
-        0.5,
+        extra.get("u_death", 0.5),
         0.5,
         0.0,
         0.0,
@@ -152,3 +153,71 @@ def test_a_free_icu_bed_is_not_held_for_a_patient_waiting_for_a_ventilator() -> 
     hospital.receive(later)
     assert later.bed == Bed.ICU and not later.waiting
     assert [e[2] for e in hospital.icu_queue] == [2]
+
+
+def _icu_full(limit_hours: float, death_share: float) -> tuple[Calendar, Hospital]:
+    """A hospital whose one ICU bed is taken, under an ICU wait limit."""
+    model = Calendar()
+    model.policy = dataclasses.replace(
+        model.policy, icu_wait_limit_hours=limit_hours, icu_wait_death_share=death_share
+    )
+    hospital = Hospital(
+        model, 7, ward_beds=2, icu_beds=1, ventilators=1, ward_staffed=2, icu_staffed=1
+    )
+    hospital.receive(_patient(model, 1, Need.ICU, 1))
+    return model, hospital
+
+
+def _timeouts(model: Calendar, pid: int) -> list[float]:
+    return [t for t, kind, p in model.events if kind == Event.TIMEOUT and p == pid]
+
+
+def test_an_icu_request_ends_in_death_at_the_wait_limit_for_the_death_share() -> None:
+    model, hospital = _icu_full(limit_hours=10.0, death_share=0.3)
+    patient = _patient(model, 2, Need.ICU, 2, ventilator=True, u_death=0.2)
+    hospital.receive(patient)
+    model.now = 4.0
+    hospital.timeout(patient)
+    assert _timeouts(model, 2) == [4.0, 8.0]
+    model.now = 8.0
+    hospital.timeout(patient)
+    assert _timeouts(model, 2)[-1] == pytest.approx(10.0)  # the retry stops at the limit
+    model.now = 10.0
+    hospital.timeout(patient)
+    assert model.finished == [(2, "died")]
+    assert hospital.icu_queue == [] and hospital.deaths == hospital.died_waiting == 1
+    assert patient.waited_hours == pytest.approx(10.0) and math.isnan(patient.icu_time)
+
+
+def test_a_survivor_of_an_ended_icu_request_goes_on_in_a_ward_bed() -> None:
+    model, hospital = _icu_full(limit_hours=6.0, death_share=0.3)
+    patient = _patient(model, 2, Need.ICU, 2, ventilator=True, u_death=0.65, los=30.0)
+    hospital.receive(patient)
+    model.now = 6.0
+    hospital.timeout(patient)
+    assert patient.need == Need.WARD and not patient.ventilator
+    assert patient.bed == Bed.WARD and hospital.ward_occupied == 1 and not patient.waiting
+    assert patient.u_death == pytest.approx(0.5)  # (0.65 - 0.3) / 0.7: a fresh uniform
+    assert (36.0, Event.DISCHARGE, 2) in model.events
+    assert hospital.icu_requests_withdrawn == 1 and model.finished == []
+
+
+def test_an_escalated_patient_whose_icu_request_ends_keeps_the_ward_bed() -> None:
+    model, hospital = _icu_full(limit_hours=12.0, death_share=0.0)
+    patient = _patient(model, 2, Need.WARD, 3, escalate=5.0, los_icu=40.0)
+    hospital.receive(patient)
+    model.now = 5.0
+    hospital.escalate(patient)
+    model.now = 17.0
+    hospital.timeout(patient)
+    assert patient.bed == Bed.WARD and patient.need == Need.WARD and hospital.ward_occupied == 1
+    assert (57.0, Event.DISCHARGE, 2) in model.events and hospital.icu_queue == []
+
+
+def test_without_a_limit_an_icu_request_waits_on() -> None:
+    model, hospital = _icu_full(limit_hours=math.inf, death_share=0.3)
+    patient = _patient(model, 2, Need.ICU, 2, u_death=0.0)
+    hospital.receive(patient)
+    model.now = 1000.0
+    hospital.timeout(patient)
+    assert patient.waiting and _timeouts(model, 2)[-1] == 1004.0 and model.finished == []
