@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import heapq
+import itertools
 import logging
 import math
 import time
@@ -112,6 +113,9 @@ class ShardModel(mesa.Model):
         self.now = 0.0
         self.window = 0
         self._heap: list[tuple[float, int, int, int, Patient]] = []
+        # every calendar entry gets its own stamp: two entries never tie up to the patient,
+        # not even a lapsed one of a patient who left and the entry of the same patient back
+        self._stamps = itertools.count(1)
         self._later: dict[int, list[tuple[float, int, int, int, Patient]]] = {}
         self._window_end = 0.0
         self._open_bucket = 0  # the first window whose bucket has not joined the heap
@@ -271,10 +275,12 @@ class ShardModel(mesa.Model):
 
         Only the current window's events live in the heap; later ones wait in a bucket of
         their window and join the heap when it starts. The order of events is the same, and
-        the heap stays small (stays last days, so most events are far ahead).
+        the heap stays small (stays last days, so most events are far ahead). A patient's
+        entry is live while its stamp is the patient's ``epoch``; the stamp comes after the
+        patient id, so it orders only a lapsed entry against a live one of the same patient.
         """
-        patient.epoch += 1
-        entry = (time, kind, patient.patient_id, patient.epoch, patient)
+        stamp = patient.epoch = next(self._stamps)
+        entry = (time, kind, patient.patient_id, stamp, patient)
         if time < self._window_end:
             heapq.heappush(self._heap, entry)
         else:
@@ -290,7 +296,7 @@ class ShardModel(mesa.Model):
         """Log the finished episode and let the patient agent go."""
         self._log_patient(patient, outcome, self.now)
         self._finished += 1
-        patient.epoch += 1
+        patient.epoch = 0  # its entries lapse
         patient.remove()
 
     def transfer_out(self, patient: Patient, source: Hospital | RuralClinic, reason: str) -> bool:
@@ -315,7 +321,7 @@ class ShardModel(mesa.Model):
                 reason,
             )
         )
-        patient.epoch += 1
+        patient.epoch = 0  # its entries lapse
         patient.remove()
         return True
 

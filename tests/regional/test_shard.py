@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents import Patient
+from agents import Event, Outcome, Patient
 from regional import protocol
 from regional.network import build_network, care_policy, demand_model, shard_specs
 from regional.runner import SerialBackend, run_scenario
@@ -149,3 +149,24 @@ def test_a_finished_run_lets_its_shard_models_go() -> None:
     assert len(Watching.refs) == 2
     assert all(ref() is None for ref in Watching.refs)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_lapsed_entry_never_ties_with_the_entry_of_the_same_patient_back() -> None:
+    """A patient who left keeps lapsed entries on the calendar; when the same patient comes
+    back (a new agent, as after two transfers), its entries must not tie with them."""
+    model = _model()
+    census = min(model.agents_by_type[Patient], key=lambda p: p.patient_id)
+    state = census.state()
+    at = model.spec.window_hours / 2
+    left = Patient.from_state(model, state)
+    left.facility = census.facility
+    model.schedule(at, Event.DISCHARGE, left)
+    model.finish(left, Outcome.DISCHARGED)
+    back = Patient.from_state(model, state)
+    back.facility = census.facility
+    model.schedule(at, Event.DISCHARGE, back)
+    model.step_window(0, protocol.Inbox(board=model.board()))
+    log = model.patients_log.to_table().to_pandas()
+    ended_at = log.loc[log["patient_id"] == census.patient_id, "end_time"].tolist()
+    assert ended_at.count(at) == 1  # the agent that came back was discharged, once
+    assert back.model is None or back not in model.agents
