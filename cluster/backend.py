@@ -270,8 +270,15 @@ class RayBackend:
         return result
 
     def collect(self) -> list[dict[str, pa.Table]]:
-        """Gather each shard's tables and CPU time."""
-        gathered = ray.get([a.collect.remote() for a in self.actors])
+        """Gather each shard's tables and CPU time, one shard at a time.
+
+        A worker about doubles its memory while it turns its logs into tables, so one worker
+        does so at a time, and each is let go once its tables are in the object store.
+        """
+        gathered = []
+        while self.actors:
+            gathered.append(ray.get(self.actors[0].collect.remote()))
+            ray.kill(self.actors.pop(0), no_restart=True)
         self.worker_cpu_seconds = sum(cpu for _, cpu, _ in gathered)
         self.worker_peak_rss_mb = [round(peak, 1) for _, _, peak in gathered]
         return [

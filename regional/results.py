@@ -96,6 +96,15 @@ def _timestamps(hours: pa.ChunkedArray | pa.Array, start: dt.datetime) -> pa.Arr
     return pa.array(ms, type=pa.int64(), mask=mask).cast(TIMESTAMP)
 
 
+def _sorted(table: pa.Table, keys: list[tuple[str, str]]) -> pa.Table:
+    """The table in the order of ``keys``, reordered one column at a time (unlike
+    ``Table.sort_by``, which holds a whole second copy)."""
+    order = pc.sort_indices(table, sort_keys=keys)
+    for i, name in enumerate(table.column_names):
+        table = table.set_column(i, name, table.column(i).take(order))
+    return table
+
+
 def _with_times(table: pa.Table, columns: tuple[str, ...], start: dt.datetime) -> pa.Table:
     for name in columns:
         i = table.schema.get_field_index(name)
@@ -111,35 +120,45 @@ def assemble_results(
     backend: str,
     workers: int,
 ) -> RunResult:
-    """Merge the shards' tables into the run's tables, in a stable order."""
+    """Merge the shards' tables into the run's tables, in a stable order.
+
+    The shards' tables are taken out of ``shard_tables`` as they are merged, and every step
+    replaces one column at a time, so a run's largest table is held about once, not once per
+    step (a year of Latin America has 32 million patient rows).
+    """
     scenario = network.scenario
     start = scenario.start
     f = network.facilities
 
-    patients = pa.concat_tables(
-        [t["patients"] for t in shard_tables] + [_in_transit_patients(in_transit)]
-    )
+    def take(name: str) -> list[pa.Table]:
+        return [t.pop(name) for t in shard_tables]
+
+    patients = pa.concat_tables([*take("patients"), _in_transit_patients(in_transit)])
     names = pa.array(network_condition_names(network), pa.string())
     patients = patients.set_column(4, "condition", names.take(patients.column("condition")))
     patients = _with_times(
         patients, ("onset_time", "arrival_time", "admit_time", "icu_time", "end_time"), start
     )
-    patients = patients.sort_by("patient_id")
+    patients = _sorted(patients, [("patient_id", "ascending")])
 
-    transfers = pa.concat_tables([t["transfers"] for t in shard_tables])
     transfers = _with_times(
-        transfers.sort_by([("depart_time", "ascending"), ("patient_id", "ascending")]),
+        _sorted(
+            pa.concat_tables(take("transfers")),
+            [("depart_time", "ascending"), ("patient_id", "ascending")],
+        ),
         ("depart_time", "arrive_time"),
         start,
     )
-    referrals = pa.concat_tables([t["referrals"] for t in shard_tables])
     referrals = _with_times(
-        referrals.sort_by([("request_time", "ascending"), ("patient_id", "ascending")]),
+        _sorted(
+            pa.concat_tables(take("referrals")),
+            [("request_time", "ascending"), ("patient_id", "ascending")],
+        ),
         ("request_time", "answer_time"),
         start,
     )
-    timeseries = _timeseries(network, [t["timeseries"] for t in shard_tables])
-    facilities = _facilities(network, [t["facility_counters"] for t in shard_tables], timeseries)
+    timeseries = _timeseries(network, take("timeseries"))
+    facilities = _facilities(network, take("facility_counters"), timeseries)
     timeseries = _with_times(timeseries, ("time",), start)
 
     tables = {
@@ -238,7 +257,7 @@ def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> dict[int, float]:
 
 
 def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
-    table = pa.concat_tables(parts).sort_by([("time", "ascending"), ("facility_id", "ascending")])
+    table = _sorted(pa.concat_tables(parts), [("time", "ascending"), ("facility_id", "ascending")])
     fid = table.column("facility_id").to_numpy()
     f = network.facilities
     static = {}
@@ -302,7 +321,8 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
     """The key results of a run, network-wide."""
     p = tables["patients"]
     episode = pc.less(p.column("patient_id"), CENSUS_ID_BASE)
-    episodes = p.filter(episode)
+    # only the columns needed: a filtered copy of the whole table would double the memory
+    episodes = p.select(["admit_time", "icu_time", "teleconsulted", "waited_hours"]).filter(episode)
     outcome = p.column("outcome")
     admitted = episodes.filter(pc.is_valid(episodes.column("admit_time")))
     needed_bed = admitted
