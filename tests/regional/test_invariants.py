@@ -60,6 +60,7 @@ def small_networks(draw: st.DrawFn) -> tuple[Any, Any, Any]:
             "capacity.initial_icu_occupancy": 0.5,
             "care.transfer_after_hours_ward": 2.0,
             "care.transfer_after_hours_icu": 1.0,
+            "care.icu_wait_limit_hours": draw(st.sampled_from([3.0, 12.0, None])),
         }
     )
     return scn, places, frame
@@ -96,6 +97,8 @@ def test_patients_conserved_and_beds_respected(case: tuple[Any, Any, Any]) -> No
     assert patients["patient_id"].is_unique
     assert ((patients["outcome"] == "in_system") == patients["end_time"].isna()).all()
     assert (patients["outcome"] != "in_system").sum() == finished
+    died_waiting = result.tables["facilities"].column("died_waiting").to_numpy()
+    assert died_waiting.sum() == result.summary["died_waiting_for_icu"]
 
 
 def _tables(shards: int, seed: int = 5) -> dict[str, Any]:
@@ -126,6 +129,7 @@ def _tables(shards: int, seed: int = 5) -> dict[str, Any]:
             "demand.clinic_presentations_per_1000_year": 400.0,
             "capacity.initial_ward_occupancy": 0.8,
             "capacity.initial_icu_occupancy": 0.8,
+            "care.icu_wait_limit_hours": 6.0,
         }
     )
     result = run_scenario(scn, network=network(scn, places, facilities))
@@ -138,6 +142,8 @@ def test_same_seed_same_tables_at_any_shard_count() -> None:
     reference = _tables(1)
     assert reference["transfers"].num_rows > 0
     assert reference["referrals"].num_rows > 0
+    ended = reference["facilities"].select(["died_waiting", "icu_requests_withdrawn"])
+    assert all(pc.sum(column).as_py() > 0 for column in ended.columns)  # ICU requests ended
     for shards in (1, 2, 3, 5):
         tables = _tables(shards)
         for name, table in reference.items():
