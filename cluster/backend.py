@@ -103,7 +103,7 @@ class ShardActor:
         and its peak memory (MB)."""
         began = time.process_time()
         self.model.close()
-        tables = {name: protocol.to_ipc(t) for name, t in self.model.results().items()}
+        tables = {name: protocol.to_ipc(table) for name, table in self.model.hand_over()}
         self.cpu += time.process_time() - began
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         return tables, self.cpu, peak_mb

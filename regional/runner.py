@@ -122,7 +122,7 @@ class SerialBackend:
         out = []
         for shard in self.shards:
             shard.close()
-            out.append(shard.results())
+            out.append(dict(shard.hand_over()))
         return out
 
     def shutdown(self) -> None:

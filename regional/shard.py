@@ -740,15 +740,20 @@ class ShardModel(mesa.Model):
         for patient in list(self.agents_by_type.get(Patient, [])):
             self._log_patient(patient, Outcome.IN_SYSTEM, math.nan)
 
-    def results(self) -> dict[str, pa.Table]:
-        """This shard's result tables (times in hours since the start)."""
-        return {
-            "patients": self.patients_log.to_table(),
-            "transfers": self.transfers_log.to_table(),
-            "referrals": self.referrals_log.to_table(),
-            "timeseries": self.timeseries_log.to_table(),
-            "facility_counters": self.facility_counters(),
+    def hand_over(self) -> Iterator[tuple[str, pa.Table]]:
+        """This shard's result tables (times in hours since the start), one at a time, each log
+        emptied as its table goes, so the logs and what is made of them are not held at once."""
+        logs = {
+            "patients": self.patients_log,
+            "transfers": self.transfers_log,
+            "referrals": self.referrals_log,
+            "timeseries": self.timeseries_log,
         }
+        for name, log in logs.items():
+            table = log.to_table()
+            log.clear()
+            yield name, table
+        yield "facility_counters", self.facility_counters()
 
     def facility_counters(self) -> pa.Table:
         """Per-facility counts of what happened there."""
