@@ -95,10 +95,13 @@ class Hospital(mesa.Agent):
         if not self.icu_queue and self._icu_fits(patient):
             self.admit_icu(patient)
         else:
-            limit = self.network.policy.transfer_after_hours_icu
+            policy = self.network.policy
+            limit = policy.transfer_after_hours_icu
             if self.icu_staffed == 0:
                 limit = min(limit, 1.0)
-            self._board(self.icu_queue, patient, limit)
+            # a patient who waited elsewhere has only the rest of the ICU wait limit left
+            left = policy.icu_wait_limit_hours - patient.hours_waited(self.network.now)
+            self._board(self.icu_queue, patient, max(0.0, min(limit, left)))
             # those ahead may be waiting for a ventilator while a bed suits this patient
             self.fill_icu()
 

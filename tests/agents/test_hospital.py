@@ -221,3 +221,15 @@ def test_without_a_limit_an_icu_request_waits_on() -> None:
     model.now = 1000.0
     hospital.timeout(patient)
     assert patient.waiting and _timeouts(model, 2)[-1] == 1004.0 and model.finished == []
+
+
+def test_a_patient_who_waited_elsewhere_has_the_rest_of_the_icu_wait_limit() -> None:
+    model, hospital = _icu_full(limit_hours=10.0, death_share=0.0)
+    patient = _patient(model, 2, Need.ICU, 2)
+    patient.waited_hours = 8.0  # at the hospital it was transferred from
+    model.now = 20.0
+    hospital.receive(patient)
+    assert _timeouts(model, 2) == [22.0]  # not the usual 4 hours
+    model.now = 22.0
+    hospital.timeout(patient)
+    assert patient.need == Need.WARD and patient.bed == Bed.WARD
