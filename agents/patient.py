@@ -53,7 +53,7 @@ class Patient(mesa.Agent):
         self.first_facility = first_facility
         self.facility = first_facility
         self.bed = Bed.NONE
-        self.epoch = 0
+        self.epoch = 0  # the stamp of its live calendar entry (0: none)
         self.wait_since = math.nan
         self.waited_hours = 0.0
         self.admit_time = math.nan
