@@ -16,6 +16,7 @@ import pytest
 
 from agents.pathway import Need
 from regional.runner import run_scenario
+from regional.scenario import CONDITIONS
 from tests.networks import make_facilities, make_places, network, scenario
 
 RATE_PER_1000_YEAR = 100.0
@@ -52,18 +53,19 @@ def abandonment_mmc_deterministic_patience(
     return lam * p_last * grow / c_mu
 
 
-def _single_hospital_run(
-    beds: int, load: float, los_days: float, seed: int, transfer_after_hours: float, days: float
+def _poisson_run(
+    load: float,
+    los_days: float,
+    seed: int,
+    days: float,
+    course: dict[str, Any],
+    hospitals: list[dict[str, Any]],
+    **overrides: Any,
 ) -> Any:
+    """A run whose first place sends ``load`` bed-days a day (Poisson arrivals, exponential
+    stays of ``los_days``) to the first of ``hospitals``; every condition follows ``course``."""
     arrivals_per_hour = load / (los_days * 24.0)
     population = round(arrivals_per_hour * HOURS_PER_YEAR * 1000.0 / RATE_PER_1000_YEAR)
-    same = {
-        "share": 1.0,
-        "p_icu": 0.0,
-        "p_escalate": 0.0,
-        "los_ward_days": los_days,
-        "p_death_ward": 0.0,
-    }
     scn = scenario(
         **{
             "days": days,
@@ -72,21 +74,34 @@ def _single_hospital_run(
             "sample_hours": 24,
             "demand.admissions_per_1000_year": RATE_PER_1000_YEAR,
             "demand.los_distribution": "exponential",
-            "demand.conditions": {
-                c: same for c in ("respiratory", "cardiac", "trauma", "obstetric", "other")
-            },
-            "care.transfer_after_hours_ward": transfer_after_hours,
+            "demand.conditions": {c: course for c in CONDITIONS},
+            **overrides,
         }
     )
     places = make_places([(-70.0, -33.0, population), (-69.0, -33.0, 500)])
-    facilities = make_facilities(
-        [
-            {"place": 0, "ward_beds": beds},
-            {"place": 1, "ward_beds": 2000},
-        ],
-        places,
+    facilities = make_facilities(hospitals, places)
+    return run_scenario(scn, network=network(scn, places, facilities))
+
+
+def _single_hospital_run(
+    beds: int, load: float, los_days: float, seed: int, transfer_after_hours: float, days: float
+) -> Any:
+    ward_only = {
+        "share": 1.0,
+        "p_icu": 0.0,
+        "p_escalate": 0.0,
+        "los_ward_days": los_days,
+        "p_death_ward": 0.0,
+    }
+    result = _poisson_run(
+        load,
+        los_days,
+        seed,
+        days,
+        ward_only,
+        [{"place": 0, "ward_beds": beds}, {"place": 1, "ward_beds": 2000}],
+        **{"care.transfer_after_hours_ward": transfer_after_hours},
     )
-    result = run_scenario(scn, network=network(scn, places, facilities))
     patients = result.to_pandas("patients")
     return patients[patients["first_facility"] == 0], result
 
@@ -142,8 +157,6 @@ def _icu_run(
     beds: int, load: float, los_days: float, limit: float, death_share: float, seed: int, days: int
 ) -> Any:
     """One hospital whose patients all need an ICU bed (no ventilators), none transferred."""
-    arrivals_per_hour = load / (los_days * 24.0)
-    population = round(arrivals_per_hour * HOURS_PER_YEAR * 1000.0 / RATE_PER_1000_YEAR)
     icu_only = {
         "share": 1.0,
         "p_icu": 1.0,
@@ -153,33 +166,22 @@ def _icu_run(
         "p_death_ward": 0.0,
         "p_death_icu": 0.0,
     }
-    scn = scenario(
+    result = _poisson_run(
+        load,
+        los_days,
+        seed,
+        days,
+        icu_only,
+        [{"place": 0, "ward_beds": 2000, "icu_beds": beds}, {"place": 1, "ward_beds": 10}],
         **{
-            "days": days,
-            "seed": seed,
-            "window_hours": 24,
-            "sample_hours": 24,
-            "demand.admissions_per_1000_year": RATE_PER_1000_YEAR,
-            "demand.los_distribution": "exponential",
-            "demand.conditions": {
-                c: icu_only for c in ("respiratory", "cardiac", "trauma", "obstetric", "other")
-            },
             "capacity.initial_icu_occupancy": 0.0,
             "capacity.initial_ward_occupancy": 0.0,
             "care.max_transfers_per_patient": 0,
             "care.icu_wait_limit_hours": limit,
             "care.icu_wait_death_share": death_share,
-        }
+        },
     )
-    places = make_places([(-70.0, -33.0, population), (-69.0, -33.0, 500)])
-    facilities = make_facilities(
-        [
-            {"place": 0, "ward_beds": 2000, "icu_beds": beds},
-            {"place": 1, "ward_beds": 10},
-        ],
-        places,
-    )
-    patients = run_scenario(scn, network=network(scn, places, facilities)).to_pandas("patients")
+    patients = result.to_pandas("patients")
     patients = patients[patients["first_facility"] == 0]
     warm = patients["arrival_time"].min() + np.timedelta64(5, "D")
     return patients[patients["arrival_time"] > warm]
