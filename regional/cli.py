@@ -184,8 +184,7 @@ def _run(args: argparse.Namespace) -> int:
                 "shards": args.shards,
                 "workers": args.workers,
             }
-            overrides.update(dict(args.settings))
-            scenario = load_scenario(args.scenario, **overrides)
+            scenario = load_scenario(args.scenario, settings=dict(args.settings), **overrides)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
             work = WorkDir.create(out, scenario)

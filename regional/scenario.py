@@ -525,11 +525,16 @@ def scenario_from_dict(data: Mapping[str, Any], origin: str = "scenario") -> Sce
         raise ScenarioError(_describe(error, origin)) from None
 
 
-def load_scenario(source: str | Path | Mapping[str, Any], **overrides: Any) -> Scenario:
+def load_scenario(
+    source: str | Path | Mapping[str, Any],
+    settings: Mapping[str, Any] | None = None,
+    **overrides: Any,
+) -> Scenario:
     """Load a scenario from a built-in name, a YAML file or a mapping, then apply overrides.
 
     Overrides are dotted keys or top-level keys, e.g. ``days=7`` or
-    ``**{"capacity.absenteeism": 0.15}``.
+    ``**{"capacity.absenteeism": 0.15}``; one that is None is left out. ``settings`` (the
+    command line's ``--set``) apply after them, None included: it sets the key to null.
 
     Raises:
         ScenarioError: one line naming the file, the key and what was expected.
@@ -540,9 +545,8 @@ def load_scenario(source: str | Path | Mapping[str, Any], **overrides: Any) -> S
         data, origin = {"base": source}, f"built-in {source}"
     else:
         data, origin = _read_file(Path(source)), str(source)
-    for key, value in overrides.items():
-        if value is None:
-            continue
+    given = [(k, v) for k, v in overrides.items() if v is not None]
+    for key, value in [*given, *(settings or {}).items()]:
         data = _deep_merge(_resolve_base(data, origin), _dotted(key, value))
     return scenario_from_dict(data, origin)
 

@@ -88,3 +88,10 @@ def test_unknown_key_lists_valid_keys() -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario("chile", **{"care.transfer_after": 3})
     assert "transfer_after_hours_icu" in str(caught.value)
+
+
+def test_a_setting_of_null_sets_the_key_to_null_and_an_override_of_none_is_left_out() -> None:
+    scn = load_scenario("chile", settings={"care.icu_wait_limit_hours": None}, days=None)
+    assert scn.care.icu_wait_limit_hours is None
+    assert scn.days == load_scenario("chile").days
+    assert load_scenario("chile", settings={"days": 3}, days=5).days == 3  # --set wins
