@@ -95,15 +95,17 @@ class Hospital(mesa.Agent):
         if not self.icu_queue and self._icu_fits(patient):
             self.admit_icu(patient)
         else:
-            policy = self.network.policy
-            limit = policy.transfer_after_hours_icu
+            limit = self.network.policy.transfer_after_hours_icu
             if self.icu_staffed == 0:
                 limit = min(limit, 1.0)
             # a patient who waited elsewhere has only the rest of the ICU wait limit left
-            left = policy.icu_wait_limit_hours - patient.hours_waited(self.network.now)
-            self._board(self.icu_queue, patient, max(0.0, min(limit, left)))
+            self._board(self.icu_queue, patient, max(0.0, min(limit, self._icu_wait_left(patient))))
             # those ahead may be waiting for a ventilator while a bed suits this patient
             self.fill_icu()
+
+    def _icu_wait_left(self, patient: Patient) -> float:
+        """Hours the patient may still wait for an ICU bed before the request ends."""
+        return self.network.policy.icu_wait_limit_hours - patient.hours_waited(self.network.now)
 
     def _icu_fits(self, patient: Patient) -> bool:
         return self.icu_occupied < self.icu_staffed and (
@@ -189,7 +191,7 @@ class Hospital(mesa.Agent):
         icu = patient.need == Need.ICU
         queue = self.icu_queue if icu else self.ward_queue
         key = (patient.acuity, patient.wait_since, patient.patient_id)  # before it stops waiting
-        left = policy.icu_wait_limit_hours - patient.hours_waited(now) if icu else math.inf
+        left = self._icu_wait_left(patient) if icu else math.inf
         if left <= 1e-9:
             del queue[self._find(queue, key, patient)]
             self.end_icu_request(patient)

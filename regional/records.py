@@ -103,8 +103,11 @@ class ColumnBuffer:
             return self.schema.empty_table()
         return pa.concat_tables(self.chunks)
 
-    def take(self, schema: pa.Schema) -> pa.Table:
-        """Everything buffered, as a table with ``schema``'s metadata; the buffer is emptied."""
-        table = self.to_table().replace_schema_metadata(schema.metadata)
+    def take(self, schema: pa.Schema | None = None) -> pa.Table:
+        """Everything buffered, as a table (with ``schema``'s metadata if given); the buffer is
+        emptied."""
+        table = self.to_table()
+        if schema is not None:
+            table = table.replace_schema_metadata(schema.metadata)
         self.clear()
         return table

@@ -750,9 +750,7 @@ class ShardModel(mesa.Model):
             "timeseries": self.timeseries_log,
         }
         for name, log in logs.items():
-            table = log.to_table()
-            log.clear()
-            yield name, table
+            yield name, log.take()
         yield "facility_counters", self.facility_counters()
 
     def facility_counters(self) -> pa.Table:
