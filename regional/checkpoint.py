@@ -32,18 +32,29 @@ from regional import protocol
 from regional.shard import ShardModel
 
 CHECKPOINT_SCHEMA_VERSION = 2
-PATIENT_STATE_FIELDS: list[tuple[str, pa.DataType]] = [
+# what a patient carries as attributes, then where it stands on the calendar
+PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     *protocol.PATIENT_FIELDS,
     ("facility", pa.int32()),
     ("bed", pa.int8()),
     ("wait_since", pa.float64()),
     ("decision", pa.string()),
     ("depart_reason", pa.string()),
+]
+PATIENT_STATE_FIELDS: list[tuple[str, pa.DataType]] = [
+    *PATIENT_ATTRIBUTE_FIELDS,
     ("event_time", pa.float64()),
     ("event_kind", pa.int8()),
     ("awaiting_answer", pa.bool_()),
 ]
 PATIENT_STATE_SCHEMA = pa.schema(PATIENT_STATE_FIELDS)
+# a patient's attributes as one NumPy record (strings as Python objects)
+_ATTRIBUTE_DTYPE = np.dtype(
+    [
+        (name, object if pa.types.is_string(type_) else type_.to_pandas_dtype())
+        for name, type_ in PATIENT_ATTRIBUTE_FIELDS
+    ]
+)
 COUNTERS = (
     "arrivals",
     "admissions",
@@ -247,28 +258,25 @@ def _pending_events(model: ShardModel) -> dict[int, tuple[float, int]]:
 
 
 def _patients_table(model: ShardModel) -> pa.Table:
-    pending = _pending_events(model)
-    # agents are kept in creation order, which is itself deterministic
+    """Every live patient's state, one row each, in creation order (itself deterministic).
+
+    The patients are read in one pass, a row each: a shard's patients lie all over memory, and
+    a pass per column would fetch each of them once per column.
+    """
     patients = list(model.agents_by_type.get(Patient, []))
-    simple = [name for name, _ in protocol.PATIENT_FIELDS] + [
-        "facility",
-        "bed",
-        "wait_since",
-        "decision",
-        "depart_reason",
+    names = [name for name, _ in PATIENT_ATTRIBUTE_FIELDS]
+    rows = np.array(list(map(operator.attrgetter(*names), patients)), dtype=_ATTRIBUTE_DTYPE)
+    arrays = [
+        pa.array(rows[name], type_, from_pandas=True) for name, type_ in PATIENT_ATTRIBUTE_FIELDS
     ]
-    rows = list(map(operator.attrgetter(*simple), patients))
-    columns: dict[str, Any] = (
-        dict(zip(simple, zip(*rows, strict=True), strict=True))
-        if rows
-        else {name: [] for name in simple}
-    )
-    events = [pending.get(p.patient_id) for p in patients]
-    columns["event_time"] = [e[0] if e else None for e in events]
-    columns["event_kind"] = [e[1] if e else None for e in events]
-    awaiting = model.awaiting_answer
-    columns["awaiting_answer"] = [p.patient_id in awaiting for p in patients]
-    arrays = [pa.array(columns[name], type=t, from_pandas=True) for name, t in PATIENT_STATE_FIELDS]
+    pending = _pending_events(model)
+    events = [pending.get(pid) for pid in rows["patient_id"].tolist()]
+    awaiting = np.fromiter(model.awaiting_answer, np.int64, len(model.awaiting_answer))
+    arrays += [
+        pa.array([e[0] if e else None for e in events], pa.float64()),
+        pa.array([e[1] if e else None for e in events], pa.int8()),
+        pa.array(np.isin(rows["patient_id"], awaiting)),
+    ]
     return pa.Table.from_arrays(arrays, schema=PATIENT_STATE_SCHEMA)
 
 
