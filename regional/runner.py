@@ -5,8 +5,9 @@ The coordinator loop is the same for every backend:
 1. build the network and one shard specification per shard;
 2. start the shards on the backend and read the first capacity board (or restore every shard
    from the last committed checkpoint, with the inboxes it was about to receive);
-3. for each window: every ``checkpoint_every_windows`` windows, let every shard write its state
-   and commit the window; step every shard with its inbox; route the outboxes
+3. for each window: when a checkpoint is due (every ``checkpoint_every_windows`` windows, or
+   by default ``checkpoint_every_minutes`` of wall time after the last one), let every shard
+   write its state and commit the window; step every shard with its inbox; route the outboxes
    (``protocol.route``) into the next window's inboxes;
 4. close the shards, gather their results, and add the patients still in transit.
 
@@ -154,10 +155,37 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+@dataclass
+class CheckpointCadence:
+    """When the coordinator checkpoints: every ``windows`` windows (0: never) or, without
+    them, once ``seconds`` of wall time have passed since the last checkpoint."""
+
+    windows: int | None
+    seconds: float
+    last: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> CheckpointCadence:
+        """The cadence a scenario asks for, its clock started now."""
+        return cls(scenario.checkpoint_every_windows, scenario.checkpoint_every_minutes * 60.0)
+
+    def due(self, window: int) -> bool:
+        """Whether to checkpoint before stepping ``window``."""
+        if self.windows is not None:
+            return self.windows > 0 and window % self.windows == 0
+        return time.perf_counter() - self.last >= self.seconds
+
+    def written(self) -> None:
+        """Restart the clock after a checkpoint."""
+        self.last = time.perf_counter()
+
+
 def fingerprint(scenario: Scenario) -> str:
-    """What a checkpoint must match to be resumed: the scenario less its worker count."""
+    """What a checkpoint must match to be resumed: the scenario less what cannot change its
+    results (the worker count and how often it checkpoints)."""
     data = scenario.model_dump(mode="json")
-    data.pop("workers", None)
+    for key in ("workers", "checkpoint_every_windows", "checkpoint_every_minutes"):
+        data.pop(key, None)
     data["protocol_version"] = protocol.PROTOCOL_VERSION
     data["checkpoint_schema_version"] = checkpoint.CHECKPOINT_SCHEMA_VERSION
     text = json.dumps(data, sort_keys=True)
@@ -192,7 +220,7 @@ def run_scenario(
     n = scenario.shards
     compute = 0.0
     exchange = 0.0
-    every = scenario.checkpoint_every_windows if checkpoints is not None else 0
+    cadence = CheckpointCadence.of(scenario) if checkpoints is not None else None
     stamp = fingerprint(scenario)
     windows = math.ceil(scenario.hours / scenario.window_hours - 1e-9)
     try:
@@ -211,10 +239,11 @@ def run_scenario(
         patients = 0
         events = 0
         for window in range(first, windows):
-            if every and window > first and window % every == 0:
+            if cadence is not None and window > first and cadence.due(window):
                 assert checkpoints is not None
                 backend.checkpoint(window, inboxes, checkpoints, stamp)
                 checkpoint.commit(checkpoints, window, n)
+                cadence.written()
             t0 = time.perf_counter()
             outboxes = backend.step(window, inboxes)
             t1 = time.perf_counter()
