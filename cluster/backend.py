@@ -21,7 +21,7 @@ import resource
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import ray
@@ -33,6 +33,16 @@ from regional.shard import ShardModel, ShardSpec
 
 MAX_RESTARTS = 3
 log = logging.getLogger("regional.cluster")
+
+
+class Handover(NamedTuple):
+    """What a shard actor hands over when the run ends."""
+
+    tables: dict[str, pa.Buffer]  # Arrow IPC streams
+    cpu_seconds: float
+    peak_rss_mb: float
+    node_id: str
+    pid: int
 
 
 @ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=-1)
@@ -98,15 +108,32 @@ class ShardActor:
         self.cpu += time.process_time() - began
         return str(path)
 
-    def collect(self) -> tuple[dict[str, pa.Buffer], float, float]:
-        """Close the shard; return its tables (as Arrow IPC streams), the CPU seconds it used
-        and its peak memory (MB)."""
+    def collect(self) -> Handover:
+        """Close the shard; hand over its tables, the CPU seconds it used, its peak memory and
+        where its process runs."""
         began = time.process_time()
         self.model.close()
         tables = {name: protocol.to_ipc(table) for name, table in self.model.hand_over()}
         self.cpu += time.process_time() - began
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        return tables, self.cpu, peak_mb
+        node = ray.get_runtime_context().get_node_id()
+        return Handover(tables, self.cpu, peak_mb, node, os.getpid())
+
+
+def _wait_until_gone(pid: int, timeout: float = 30.0) -> None:
+    """Wait for a process of this machine to exit (a zombie has freed its memory too); without
+    ``/proc`` (not Linux), do not wait."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                state = stat.read().rpartition(")")[2].split()[0]
+        except OSError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.02)
+    log.warning("worker process %d still runs %.0f s after its actor was killed", pid, timeout)
 
 
 def _reachable(address: str, timeout: float = 3.0) -> bool:
@@ -273,17 +300,22 @@ class RayBackend:
         """Gather each shard's tables and CPU time, one shard at a time.
 
         A worker about doubles its memory while it turns its logs into tables, so one worker
-        does so at a time, and each is let go once its tables are in the object store.
+        does so at a time, and each is let go once its tables are in the object store. A
+        worker on this machine is waited for until its process is gone (killing an actor does
+        not wait), so that the next one does not build its tables beside it.
         """
-        gathered = []
+        here = ray.get_runtime_context().get_node_id()
+        gathered: list[Handover] = []
         while self.actors:
-            gathered.append(ray.get(self.actors[0].collect.remote()))
+            handover = ray.get(self.actors[0].collect.remote())
             ray.kill(self.actors.pop(0), no_restart=True)
-        self.worker_cpu_seconds = sum(cpu for _, cpu, _ in gathered)
-        self.worker_peak_rss_mb = [round(peak, 1) for _, _, peak in gathered]
+            if handover.node_id == here:
+                _wait_until_gone(handover.pid)
+            gathered.append(handover)
+        self.worker_cpu_seconds = sum(h.cpu_seconds for h in gathered)
+        self.worker_peak_rss_mb = [round(h.peak_rss_mb, 1) for h in gathered]
         return [
-            {name: protocol.from_ipc(stream) for name, stream in tables.items()}
-            for tables, _, _ in gathered
+            {name: protocol.from_ipc(stream) for name, stream in h.tables.items()} for h in gathered
         ]
 
     def shutdown(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,7 @@ import pyarrow as pa
 import pytest
 import ray
 
+import cluster.backend as backend_module
 from cluster.backend import RayBackend
 from regional.runner import Progress, run_scenario
 from regional.scenario import load_scenario
@@ -91,3 +95,43 @@ def test_killed_shard_actor_recovers_with_identical_results(
     assert killed == [10]
     assert result.manifest["recovered_shards"] >= 1
     _assert_same(_tables(result), reference)
+
+
+@pytest.mark.slow
+def test_each_worker_is_gone_before_the_next_hands_over(
+    ray_local: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker turning its logs into tables about doubles its memory: the one before it must
+    have exited by then, not merely been told to."""
+    waited: list[int] = []
+    wait_until_gone = backend_module._wait_until_gone
+
+    def recorded(pid: int, timeout: float = 30.0) -> None:
+        wait_until_gone(pid, timeout)
+        waited.append(pid)
+        assert not _running(pid)
+
+    monkeypatch.setattr(backend_module, "_wait_until_gone", recorded)
+    scenario = load_scenario("chile", days=0.5, seed=9, shards=3, workers=2)
+    run_scenario(scenario, backend=RayBackend(workers=2))
+    assert len(set(waited)) == 3
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_waiting_for_a_process_returns_once_it_has_exited() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    assert _running(child.pid)
+    child.kill()  # not reaped yet: a zombie, whose memory is already free
+    began = time.monotonic()
+    backend_module._wait_until_gone(child.pid, timeout=10.0)
+    assert time.monotonic() - began < 5.0
+    child.wait()
+    backend_module._wait_until_gone(child.pid, timeout=10.0)  # gone altogether
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
