@@ -120,20 +120,26 @@ class ShardActor:
         return Handover(tables, self.cpu, peak_mb, node, os.getpid())
 
 
+def _process_runs(pid: int) -> bool:
+    """Whether a process of this machine still runs (a zombie has exited and freed its memory);
+    without ``/proc`` (not Linux), say no."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
 def _wait_until_gone(pid: int, timeout: float = 30.0) -> None:
-    """Wait for a process of this machine to exit (a zombie has freed its memory too); without
-    ``/proc`` (not Linux), do not wait."""
+    """Wait for a process of this machine to exit (see ``_process_runs``)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                state = stat.read().rpartition(")")[2].split()[0]
-        except OSError:
-            return
-        if state in ("Z", "X"):
+    while _process_runs(pid):
+        if time.monotonic() >= deadline:
+            log.warning(
+                "worker process %d still runs %.0f s after its actor was killed", pid, timeout
+            )
             return
         time.sleep(0.02)
-    log.warning("worker process %d still runs %.0f s after its actor was killed", pid, timeout)
 
 
 def _reachable(address: str, timeout: float = 3.0) -> bool:

@@ -109,7 +109,7 @@ def test_each_worker_is_gone_before_the_next_hands_over(
     def recorded(pid: int, timeout: float = 30.0) -> None:
         wait_until_gone(pid, timeout)
         waited.append(pid)
-        assert not _running(pid)
+        assert not backend_module._process_runs(pid)
 
     monkeypatch.setattr(backend_module, "_wait_until_gone", recorded)
     scenario = load_scenario("chile", days=0.5, seed=9, shards=3, workers=2)
@@ -120,18 +120,11 @@ def test_each_worker_is_gone_before_the_next_hands_over(
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 def test_waiting_for_a_process_returns_once_it_has_exited() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    assert _running(child.pid)
+    assert backend_module._process_runs(child.pid)
     child.kill()  # not reaped yet: a zombie, whose memory is already free
     began = time.monotonic()
     backend_module._wait_until_gone(child.pid, timeout=10.0)
     assert time.monotonic() - began < 5.0
+    assert not backend_module._process_runs(child.pid)
     child.wait()
-    backend_module._wait_until_gone(child.pid, timeout=10.0)  # gone altogether
-
-
-def _running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rpartition(")")[2].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
+    assert not backend_module._process_runs(child.pid)  # gone altogether
