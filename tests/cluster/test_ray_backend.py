@@ -97,24 +97,80 @@ def test_killed_shard_actor_recovers_with_identical_results(
     _assert_same(_tables(result), reference)
 
 
-@pytest.mark.slow
-def test_each_worker_is_gone_before_the_next_hands_over(
-    ray_local: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A worker turning its logs into tables about doubles its memory: the one before it must
-    have exited by then, not merely been told to."""
-    waited: list[int] = []
+def _record_waits(monkeypatch: pytest.MonkeyPatch, backend: RayBackend) -> list[tuple[int, int]]:
+    """Each wait for a worker's process: its pid and how many actors were still to be let go."""
+    waited: list[tuple[int, int]] = []
     wait_until_gone = backend_module._wait_until_gone
 
     def recorded(pid: int, timeout: float = 30.0) -> None:
         wait_until_gone(pid, timeout)
-        waited.append(pid)
         assert not backend_module._process_runs(pid)
+        waited.append((pid, len(backend.actors)))
 
     monkeypatch.setattr(backend_module, "_wait_until_gone", recorded)
+    return waited
+
+
+@pytest.mark.slow
+def test_short_of_memory_each_worker_is_gone_before_the_next_hands_over(
+    ray_local: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker turning its logs into tables about doubles its memory: without room for all
+    of them at once, the one before must have exited by then, not merely been told to."""
     scenario = load_scenario("chile", days=0.5, seed=9, shards=3, workers=2)
-    run_scenario(scenario, backend=RayBackend(workers=2))
-    assert len(set(waited)) == 3
+    together = _tables(run_scenario(scenario, backend=RayBackend(workers=2)))
+    monkeypatch.setattr(backend_module, "_memory_available_mb", lambda: 0.0)
+    backend = RayBackend(workers=2)
+    waited = _record_waits(monkeypatch, backend)
+    one_by_one = _tables(run_scenario(scenario, backend=backend))
+    assert len({pid for pid, _ in waited}) == 3
+    # the second and third actors were not yet asked for their tables during the first wait
+    assert [left for _, left in waited] == [2, 1, 0]
+    _assert_same(one_by_one, together)
+
+
+@pytest.mark.slow
+def test_with_room_workers_hand_over_together_and_are_all_gone(
+    ray_local: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backend_module, "_memory_available_mb", lambda: 1e9)
+    backend = RayBackend(workers=2)
+    waited = _record_waits(monkeypatch, backend)
+    run_scenario(load_scenario("chile", days=0.5, seed=9, shards=3, workers=2), backend=backend)
+    assert len({pid for pid, _ in waited}) == 3
+    assert [left for _, left in waited] == [0, 0, 0]
+
+
+def test_memory_available_is_read_on_linux() -> None:
+    available = backend_module._memory_available_mb()
+    if Path("/proc/meminfo").exists():
+        assert available > 0
+    else:
+        assert available == 0.0
+
+
+@pytest.mark.slow
+def test_the_monitor_of_a_local_instance_is_stopped_and_ray_still_works() -> None:
+    """In a process of its own: the backend starts and stops its own local instance."""
+    script = """
+import ray
+from cluster.backend import RayBackend, _stop_autoscaler_monitor
+backend = RayBackend(workers=1)
+backend._connect()
+monitor = ray._private.worker._global_node.all_processes["monitor"][0].process
+assert monitor.poll() is None
+_stop_autoscaler_monitor()
+assert monitor.poll() is not None, "the monitor still runs"
+assert ray.get(ray.remote(lambda: 41 + 1).remote()) == 42
+backend.shutdown()
+assert not ray.is_initialized()
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ok")
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
