@@ -337,8 +337,8 @@ class RayBackend:
         A worker about doubles its memory while it turns its logs into tables. Together, the
         workers add the sum of their memory at once, one at a time only the largest. So they
         build their tables together when every worker runs on this machine and the difference
-        is under an eighth of the memory it still has available (Brazil's two workers of about
-        0.7 GB each, with 20 GB available); otherwise one at a time (latam's two of about
+        is under an eighth of the memory it still has available (Brazil's two workers of under
+        1 GB each, with 20 GB available); otherwise one at a time (latam's two of about
         3 GB: together its peak in use went from 9.7 to 12.5 GiB), each let go once its tables
         are in the object store and, on this machine, waited for until its process is gone
         (killing an actor does not wait), so that the next one does not build its tables
