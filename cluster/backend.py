@@ -113,9 +113,12 @@ class ShardActor:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         return ray.get_runtime_context().get_node_id(), os.getpid(), peak_mb
 
-    def collect(self) -> Handover:
-        """Close the shard; hand over its tables, the CPU seconds it used, its peak memory and
-        where its process runs."""
+    def collect(self, window: int) -> Handover | int:
+        """Close the shard once it has stepped every window before ``window``; hand over its
+        tables, the CPU seconds it used, its peak memory and where its process runs. A shard
+        restarted from a checkpoint is behind: return the window it is at instead."""
+        if self.model.window != window:
+            return self.model.window
         began = time.process_time()
         self.model.close()
         tables = {name: protocol.to_ipc(table) for name, table in self.model.hand_over()}
@@ -197,6 +200,7 @@ class RayBackend:
         self.recoveries = 0
         self._started_ray = False
         self._history: dict[int, list[protocol.Inbox]] = {}
+        self._next_window = 0
         self._checkpoints: str | None = None
         self._fingerprint = ""
 
@@ -277,6 +281,7 @@ class RayBackend:
         self._fingerprint = fingerprint
         self._spawn(specs, scenario)
         points = ray.get([a.resume_point.remote() for a in self.actors])
+        self._next_window = points[0][0]
         return points[0][0], [inbox for _, inbox in points]
 
     # -- windows -----------------------------------------------------------------------------
@@ -296,6 +301,7 @@ class RayBackend:
     def step(self, window: int, inboxes: list[protocol.Inbox]) -> list[protocol.Outbox]:
         """Submit every shard's step, then gather once; replay a shard that was restarted."""
         self._history[window] = inboxes
+        self._next_window = window + 1
         board = ray.put(protocol.to_ipc(inboxes[0].board))
         empty = protocol.empty("board")
         refs = [
@@ -310,13 +316,16 @@ class RayBackend:
             outboxes.append(result)
         return outboxes
 
-    def _replay(self, shard: int, behind: int, window: int) -> protocol.Outbox | int:
-        """Bring a restarted shard from ``behind`` up to ``window`` again."""
+    def _replay(
+        self, shard: int, behind: int, window: int, actor: Any = None
+    ) -> protocol.Outbox | int:
+        """Bring a restarted shard (its actor, by default the shard's in ``actors``) from
+        ``behind`` up to ``window`` again."""
         self.recoveries += 1
         log.warning(
             "shard %d restarted at window %d; replaying to window %d", shard, behind, window
         )
-        actor = self.actors[shard]
+        actor = actor if actor is not None else self.actors[shard]
         for w in range(behind, window):
             if w not in self._history:
                 raise RuntimeError(
@@ -351,10 +360,18 @@ class RayBackend:
         extra_mb = sum(memory) - max(memory, default=0.0)
         gathered: list[Handover] = []
         if local and extra_mb <= _memory_available_mb() / 8.0:
-            gathered = list(ray.get([a.collect.remote() for a in self.actors]))
+            results = ray.get([a.collect.remote(self._next_window) for a in self.actors])
+            gathered = [
+                self._hand_over(shard, actor, result)
+                for shard, (actor, result) in enumerate(zip(self.actors, results, strict=True))
+            ]
             self._let_go(len(self.actors), here, gathered)
         while self.actors:
-            handover = ray.get(self.actors[0].collect.remote())
+            shard = len(gathered)
+            actor = self.actors[0]
+            handover = self._hand_over(
+                shard, actor, ray.get(actor.collect.remote(self._next_window))
+            )
             gathered.append(handover)
             self._let_go(1, here, [handover])
         self.worker_cpu_seconds = sum(h.cpu_seconds for h in gathered)
@@ -362,6 +379,19 @@ class RayBackend:
         return [
             {name: protocol.from_ipc(stream) for name, stream in h.tables.items()} for h in gathered
         ]
+
+    def _hand_over(self, shard: int, actor: Any, result: Handover | int) -> Handover:
+        """The shard's handover; a shard restarted since its last window (the ``int`` it
+        answered) replays the windows since its checkpoint first."""
+        while isinstance(result, int):
+            if result > self._next_window:
+                raise RuntimeError(
+                    f"shard {shard} is at window {result}, past the run's {self._next_window}"
+                )
+            if result < self._next_window:
+                self._replay(shard, result, self._next_window - 1, actor)
+            result = ray.get(actor.collect.remote(self._next_window))
+        return result
 
     def _let_go(self, count: int, here: str, handovers: list[Handover]) -> None:
         """Kill the first ``count`` actors, which handed over ``handovers``, and wait for the

@@ -97,6 +97,42 @@ def test_killed_shard_actor_recovers_with_identical_results(
     _assert_same(_tables(result), reference)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("with_checkpoints", "memory_mb"), [(True, 1e9), (False, 0.0)])
+def test_shard_actor_lost_before_handing_over_replays_to_the_end(
+    ray_local: None,
+    reference: dict[str, pa.Table],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    with_checkpoints: bool,
+    memory_mb: float,
+) -> None:
+    """Killed after the last window, a shard comes back at its checkpoint (or its start) and
+    must replay to the end before it hands over, whether the workers hand over together or one
+    at a time."""
+    monkeypatch.setattr(backend_module, "_memory_available_mb", lambda: memory_mb)
+    scenario = load_scenario(
+        "chile", days=2, seed=9, shards=3, workers=2, checkpoint_every_windows=4
+    )
+    backend = RayBackend(workers=2)
+    killed: list[int] = []
+
+    def kill_at_the_end(progress: Progress) -> None:
+        if progress.window == progress.windows:
+            ray.kill(backend.actors[1], no_restart=False)
+            killed.append(progress.window)
+
+    result = run_scenario(
+        scenario,
+        backend=backend,
+        progress=kill_at_the_end,
+        checkpoints=tmp_path / "ck" if with_checkpoints else None,
+    )
+    assert killed == [24]
+    assert result.manifest["recovered_shards"] >= 1
+    _assert_same(_tables(result), reference)
+
+
 def _record_waits(monkeypatch: pytest.MonkeyPatch, backend: RayBackend) -> list[tuple[int, int]]:
     """Each wait for a worker's process: its pid and how many actors were still to be let go."""
     waited: list[tuple[int, int]] = []
