@@ -6,8 +6,9 @@ the outboxes are return values, owned by the driver, so no object outlives the a
 it (see NOTES-ray-gis.md on ownership).
 
 Recovery: a shard actor that dies is restarted by Ray (``max_restarts``) and reloads the last
-committed checkpoint; the retried ``step`` finds the shard behind the requested window and
-says so, and the driver replays the windows since that checkpoint from the inboxes it kept.
+committed checkpoint; the retried ``step`` (or ``collect``, at the end) finds the shard behind
+the requested window and says so, and the driver replays the windows since that checkpoint from
+the inboxes it kept.
 Messages are applied in a total order, so the replay reproduces the lost windows exactly and
 the run ends with the same tables as a run that lost nothing.
 """
