@@ -70,31 +70,34 @@ def test_heavy_cross_shard_traffic_is_invariant(ray_local: None) -> None:
     assert crossing > 0.2
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("with_checkpoints", [True, False])
-def test_killed_shard_actor_recovers_with_identical_results(
-    ray_local: None, reference: dict[str, pa.Table], tmp_path: Path, with_checkpoints: bool
-) -> None:
+def _run_killing_a_worker(checkpoints: Path | None, after_window: int | None) -> Any:
+    """Chile for 2 days on three shards, the worker of shard 1 killed after ``after_window``
+    (``None``: after the last window); the run must have replayed it."""
     scenario = load_scenario(
         "chile", days=2, seed=9, shards=3, workers=2, checkpoint_every_windows=4
     )
     backend = RayBackend(workers=2)
     killed: list[int] = []
 
-    def kill_midway(progress: Progress) -> None:
-        if progress.window == 10 and not killed:
+    def kill(progress: Progress) -> None:
+        target = progress.windows if after_window is None else after_window
+        if progress.window == target and not killed:
             ray.kill(backend.actors[1], no_restart=False)
             killed.append(progress.window)
 
-    result = run_scenario(
-        scenario,
-        backend=backend,
-        progress=kill_midway,
-        checkpoints=tmp_path / "ck" if with_checkpoints else None,
-    )
-    assert killed == [10]
+    result = run_scenario(scenario, backend=backend, progress=kill, checkpoints=checkpoints)
+    assert killed == [after_window or result.manifest["windows"]]
     assert result.manifest["recovered_shards"] >= 1
-    _assert_same(_tables(result), reference)
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_checkpoints", [True, False])
+def test_killed_shard_actor_recovers_with_identical_results(
+    ray_local: None, reference: dict[str, pa.Table], tmp_path: Path, with_checkpoints: bool
+) -> None:
+    checkpoints = tmp_path / "ck" if with_checkpoints else None
+    _assert_same(_tables(_run_killing_a_worker(checkpoints, after_window=10)), reference)
 
 
 @pytest.mark.slow
@@ -111,26 +114,8 @@ def test_shard_actor_lost_before_handing_over_replays_to_the_end(
     must replay to the end before it hands over, whether the workers hand over together or one
     at a time."""
     monkeypatch.setattr(backend_module, "_memory_available_mb", lambda: memory_mb)
-    scenario = load_scenario(
-        "chile", days=2, seed=9, shards=3, workers=2, checkpoint_every_windows=4
-    )
-    backend = RayBackend(workers=2)
-    killed: list[int] = []
-
-    def kill_at_the_end(progress: Progress) -> None:
-        if progress.window == progress.windows:
-            ray.kill(backend.actors[1], no_restart=False)
-            killed.append(progress.window)
-
-    result = run_scenario(
-        scenario,
-        backend=backend,
-        progress=kill_at_the_end,
-        checkpoints=tmp_path / "ck" if with_checkpoints else None,
-    )
-    assert killed == [24]
-    assert result.manifest["recovered_shards"] >= 1
-    _assert_same(_tables(result), reference)
+    checkpoints = tmp_path / "ck" if with_checkpoints else None
+    _assert_same(_tables(_run_killing_a_worker(checkpoints, after_window=None)), reference)
 
 
 def _record_waits(monkeypatch: pytest.MonkeyPatch, backend: RayBackend) -> list[tuple[int, int]]:
