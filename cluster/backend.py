@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import resource
 import socket
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ import ray
 
 from regional import checkpoint, protocol
 from regional.network import build_network, care_policy, demand_model, shard_specs
+from regional.runner import peak_rss_mb
 from regional.scenario import Scenario, ScenarioError, load_scenario
 from regional.shard import ShardModel, ShardSpec
 
@@ -111,8 +111,7 @@ class ShardActor:
 
     def whereabouts(self) -> tuple[str, int, float]:
         """The node and process this shard runs in, and its peak memory so far in MB."""
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        return ray.get_runtime_context().get_node_id(), os.getpid(), peak_mb
+        return ray.get_runtime_context().get_node_id(), os.getpid(), peak_rss_mb()
 
     def collect(self, window: int) -> Handover | int:
         """Close the shard once it has stepped every window before ``window``; hand over its

@@ -180,6 +180,11 @@ class CheckpointCadence:
         self.last = time.perf_counter()
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports it in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def fingerprint(scenario: Scenario) -> str:
     """What a checkpoint must match to be resumed: the scenario less what cannot change its
     results (the worker count and how often it checkpoints)."""
@@ -291,7 +296,7 @@ def run_scenario(
         "events": events,
         "resumed_from_window": first if first else None,
         "recovered_shards": int(getattr(backend, "recoveries", 0)),
-        "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "driver_peak_rss_mb": round(peak_rss_mb(), 1),
         "worker_peak_rss_mb": list(getattr(backend, "worker_peak_rss_mb", [])),
     }
     return assemble_results(
