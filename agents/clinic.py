@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
 
-from agents.pathway import Event, Need, Outcome
+from agents.pathway import Bed, Event, Need, Outcome
 
 if TYPE_CHECKING:
     from agents.pathway import CareNetwork
@@ -29,6 +30,8 @@ class RuralClinic(mesa.Agent):
         self.treated_locally = 0
         self.transfers_out = 0
         self.teleconsults = 0
+        self.deaths = 0
+        self.died_waiting = 0
 
     def receive(self, patient: Patient) -> None:
         """Triage: critical cases leave at once, others are teleconsulted or decided here."""
@@ -37,12 +40,14 @@ class RuralClinic(mesa.Agent):
         patient.facility = self.facility_id
         policy = self.network.policy
         now = self.network.now
+        self.network.set_risk(patient, Bed.NONE)  # a post has no beds: the patient waits
         if patient.need == Need.ICU:
             self._depart_after(patient, policy.clinic_stabilise_hours, "critical")
         elif self.linked:
             patient.teleconsulted = True
             self.teleconsults += 1
             self.network.request_teleconsult(patient, self)
+            self.network.schedule(math.inf, Event.ANSWER, patient)  # only its death, if it comes
         elif patient.need == Need.WARD:
             self._depart_after(patient, policy.clinic_stabilise_hours, "no_telemedicine")
         elif patient.u_tele < policy.refer_share_without_link:
@@ -72,6 +77,15 @@ class RuralClinic(mesa.Agent):
             self.network.schedule(
                 self.network.now + self.network.policy.transfer_retry_hours, Event.DEPART, patient
             )
+
+    def die(self, patient: Patient) -> None:
+        """The patient's hazard ran out at the post, waiting for an answer or for transport."""
+        self.present -= 1
+        self.deaths += 1
+        if patient.need == Need.ICU:
+            self.died_waiting += 1
+        self.network.forget_teleconsult(patient)
+        self.network.finish(patient, Outcome.DIED)
 
     def treated(self, patient: Patient) -> None:
         """A case resolved at the clinic goes home."""

@@ -1,4 +1,4 @@
-"""The hospital: wards and ICU with staffed beds, ventilators, boarding queues and a tele desk."""
+"""The hospital: wards and ICU with staffed beds, a ventilator pool, boarding queues, tele desk."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from agents.pathway import CareNetwork
     from agents.patient import Patient
 
+QueueEntry = tuple[int, float, int, "Patient"]
+
 
 def staffed_beds(beds: int, nurses_on_shift: int, patients_per_nurse: float) -> int:
     """Beds that can take a patient: the physical beds the nurses on shift can look after."""
@@ -26,6 +28,11 @@ class Hospital(mesa.Agent):
 
     Queues are ordered by acuity, then the time the wait began, then the stable patient id,
     so the order never depends on the order in which events were scheduled.
+
+    Ventilators are one pool: patients in the ICU who need one use it, and so do patients who
+    need one while they board for an ICU bed (in the emergency department or a ward bed), as
+    long as one is in service (``ventilators_available``: not failed, not in maintenance).
+    A patient who needs a ventilator and has none waits for one in ``vent_queue``.
     """
 
     kind = "hospital"
@@ -47,18 +54,21 @@ class Hospital(mesa.Agent):
         self.ward_beds = ward_beds
         self.icu_beds = icu_beds
         self.ventilators = ventilators
+        self.ventilators_available = ventilators
         self.ward_staffed = ward_staffed
         self.icu_staffed = icu_staffed
         self.ward_occupied = 0
         self.icu_occupied = 0
         self.ventilators_in_use = 0
         self.in_ed = 0
-        self.ward_queue: list[tuple[int, float, int, Patient]] = []
-        self.icu_queue: list[tuple[int, float, int, Patient]] = []
+        self.ward_queue: list[QueueEntry] = []
+        self.icu_queue: list[QueueEntry] = []
+        self.vent_queue: list[QueueEntry] = []
         self.tele_free_at = [0.0] * tele_specialists
         self.arrivals = 0
         self.admissions = 0
         self.icu_admissions = 0
+        self.icu_readmissions = 0
         self.transfers_out = 0
         self.transfers_in = 0
         self.deaths = 0
@@ -98,6 +108,10 @@ class Hospital(mesa.Agent):
             limit = self.network.policy.transfer_after_hours_icu
             if self.icu_staffed == 0:
                 limit = min(limit, 1.0)
+            # ventilated while boarding if the pool has one in service
+            needs_one = patient.ventilator and not patient.on_ventilator
+            if needs_one and not self._take_ventilator(patient):
+                self._queue_for_ventilator(patient)
             # a patient who waited elsewhere has only the rest of the ICU wait limit left
             self._board(self.icu_queue, patient, max(0.0, min(limit, self._icu_wait_left(patient))))
             # those ahead may be waiting for a ventilator while a bed suits this patient
@@ -109,69 +123,120 @@ class Hospital(mesa.Agent):
 
     def _icu_fits(self, patient: Patient) -> bool:
         return self.icu_occupied < self.icu_staffed and (
-            not patient.ventilator or self.ventilators_in_use < self.ventilators
+            not patient.ventilator or patient.on_ventilator or self._ventilator_free()
         )
 
-    def _board(
-        self, queue: list[tuple[int, float, int, Patient]], patient: Patient, limit_hours: float
-    ) -> None:
+    def _board(self, queue: list[QueueEntry], patient: Patient, limit_hours: float) -> None:
         now = self.network.now
         patient.start_waiting(now)
         bisect.insort(queue, (patient.acuity, now, patient.patient_id, patient))
+        self.network.set_risk(patient, patient.bed)
         self.network.schedule(now + limit_hours, Event.TIMEOUT, patient)
 
     def admit_ward(self, patient: Patient) -> None:
-        """Put the patient in a ward bed and book the end of the stay or the escalation."""
+        """Put the patient in a ward bed and book the end of the stay or the escalation.
+
+        A patient stepping down from the ICU leaves the ICU bed (and ventilator) for it.
+        """
         now = self.network.now
         patient.stop_waiting(now)
+        from_icu = patient.bed == Bed.ICU
+        if from_icu:
+            self._free_bed(patient)
+        else:
+            self.admissions += 1
         self.ward_occupied += 1
-        self.admissions += 1
         patient.bed = Bed.WARD
         if math.isnan(patient.admit_time):
             patient.admit_time = now
+        self.network.set_risk(patient, Bed.WARD)
         if not math.isnan(patient.escalate_after_hours):
             self.network.schedule(now + patient.escalate_after_hours, Event.ESCALATE, patient)
         else:
             self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
+        if from_icu:
+            self.fill_icu()
 
     def admit_icu(self, patient: Patient) -> None:
         """Put the patient in an ICU bed, freeing the ward bed of an escalated patient."""
         now = self.network.now
         patient.stop_waiting(now)
-        if patient.bed == Bed.WARD:
+        from_ward = patient.bed == Bed.WARD
+        if from_ward:
             self.ward_occupied -= 1
         else:
             self.admissions += 1
         self.icu_occupied += 1
         self.icu_admissions += 1
-        if patient.ventilator:
-            self.ventilators_in_use += 1
+        if patient.readmitted:
+            self.icu_readmissions += 1
+        if patient.ventilator and not patient.on_ventilator:
+            self._take_ventilator(patient)
         patient.bed = Bed.ICU
         if math.isnan(patient.admit_time):
             patient.admit_time = now
         if math.isnan(patient.icu_time):
             patient.icu_time = now
+        self.network.set_risk(patient, Bed.ICU)
         self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
-        self.fill_ward()
+        if from_ward:
+            self.fill_ward()
 
     def escalate(self, patient: Patient) -> None:
-        """A ward patient deteriorates and now needs the ICU; keeps the ward bed meanwhile."""
+        """A ward patient deteriorates (or a step-down patient is readmitted) and now needs the
+        ICU; keeps the ward bed meanwhile."""
+        if patient.stepdown:
+            patient.readmitted = True
+            patient.stepdown = False
+            patient.ventilator = False
+        else:
+            patient.escalated = True
+            patient.ventilator = patient.vent_on_escalation
         patient.need = Need.ICU
-        patient.escalated = True
         patient.los_hours = patient.los_icu_after_hours
         patient.escalate_after_hours = math.nan
         patient.acuity = min(patient.acuity, 2)
         self.request_icu(patient)
 
     def discharge(self, patient: Patient) -> None:
-        """End of stay: free the bed, decide the outcome, and let the next patient in."""
+        """End of a stay: an ICU stay steps down to a ward bed, a ward stay goes home."""
+        if patient.bed == Bed.ICU and patient.los_stepdown_hours > 0:
+            self._step_down(patient)
+            return
         self._free_bed(patient)
-        died = patient.u_death < self.network.policy.death_probability(patient)
-        if died:
-            self.deaths += 1
-        else:
-            self.discharges += 1
-        self.network.finish(patient, Outcome.DIED if died else Outcome.DISCHARGED)
+        self.discharges += 1
+        self.network.finish(patient, Outcome.DISCHARGED)
+        self.fill_icu()
+        self.fill_ward()
+
+    def _step_down(self, patient: Patient) -> None:
+        """The ICU stay is over: the patient needs a ward bed for the step-down stay and keeps
+        the ICU bed until one is free. A readmission share goes back to the ICU from there."""
+        patient.need = Need.WARD
+        patient.stepdown = True
+        patient.los_icu_after_hours = patient.los_hours  # a readmission stays as long again
+        patient.los_hours = patient.los_stepdown_hours
+        patient.los_stepdown_hours = 0.0  # one step-down an episode: the next ICU stay ends it
+        patient.escalate_after_hours = patient.readmit_after_hours
+        patient.readmit_after_hours = math.nan
+        patient.acuity = 2
+        self._release_ventilator(patient)
+        self.request_ward(patient)
+        self.fill_icu()
+
+    def die(self, patient: Patient) -> None:
+        """The patient's hazard has run out: death now, wherever in the hospital they are."""
+        if patient.waiting:
+            needs_icu = patient.need == Need.ICU
+            queue = self.icu_queue if needs_icu else self.ward_queue
+            key = (patient.acuity, patient.wait_since, patient.patient_id)
+            del queue[self._find(queue, key, patient)]
+            patient.stop_waiting(self.network.now)
+            if needs_icu:
+                self.died_waiting += 1
+        self.deaths += 1
+        self.network.finish(patient, Outcome.DIED)  # logged while it still has its bed
+        self._free_bed(patient)
         self.fill_icu()
         self.fill_ward()
 
@@ -200,49 +265,86 @@ class Hospital(mesa.Agent):
         if self.network.transfer_out(patient, self, reason):
             del queue[self._find(queue, key, patient)]
             self.transfers_out += 1
-            if patient.bed != Bed.NONE:
+            if patient.bed != Bed.NONE or patient.on_ventilator:
                 self._free_bed(patient)
+                self.fill_icu()
                 self.fill_ward()
         else:
             retry = min(policy.transfer_retry_hours, left)
             self.network.schedule(now + retry, Event.TIMEOUT, patient)
 
     def end_icu_request(self, patient: Patient) -> None:
-        """The ICU request of a patient taken off the queue ends: death, or on in a ward bed.
-
-        The patient's death draw decides; a survivor's draw is rescaled to a fresh uniform so
-        that the risk at the end of the ward stay stays independent of this outcome.
-        """
+        """The ICU request of a patient taken off the queue ends: the patient goes on in a ward
+        bed for the ICU stay, at the risk of one still waiting (denied care never lowers risk)."""
         now = self.network.now
-        share = self.network.policy.icu_wait_death_share
         patient.stop_waiting(now)
-        if patient.u_death < share:
-            self._free_bed(patient)
-            self.deaths += 1
-            self.died_waiting += 1
-            self.network.finish(patient, Outcome.DIED)
-            self.fill_ward()
-            return
-        patient.u_death = (patient.u_death - share) / (1.0 - share)
         patient.need = Need.WARD
-        patient.ventilator = False
+        patient.icu_denied = True
         patient.escalate_after_hours = math.nan
+        patient.los_stepdown_hours = 0.0
         self.icu_requests_withdrawn += 1
         if patient.bed == Bed.WARD:
+            self.network.set_risk(patient, Bed.WARD)
             self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
         else:
             self.request_ward(patient)
 
-    # -- beds ---------------------------------------------------------------------------------
+    # -- beds and ventilators -----------------------------------------------------------------
 
     def _free_bed(self, patient: Patient) -> None:
         if patient.bed == Bed.WARD:
             self.ward_occupied -= 1
         elif patient.bed == Bed.ICU:
             self.icu_occupied -= 1
-            if patient.ventilator:
-                self.ventilators_in_use -= 1
+        self._release_ventilator(patient)
         patient.bed = Bed.NONE
+
+    def _ventilator_free(self) -> bool:
+        return self.ventilators_in_use < self.ventilators_available
+
+    def _take_ventilator(self, patient: Patient) -> bool:
+        if not self._ventilator_free():
+            return False
+        self.ventilators_in_use += 1
+        patient.on_ventilator = True
+        return True
+
+    def _queue_for_ventilator(self, patient: Patient) -> None:
+        bisect.insort(
+            self.vent_queue, (patient.acuity, self.network.now, patient.patient_id, patient)
+        )
+
+    def _release_ventilator(self, patient: Patient) -> None:
+        if patient.on_ventilator:
+            patient.on_ventilator = False
+            self.ventilators_in_use -= 1
+            self.hand_out_ventilators()
+
+    def hand_out_ventilators(self) -> None:
+        """Give free ventilators to boarders who need one, in queue order; the queue drops
+        those who left it (admitted, moved on, died) as it reaches them."""
+        queue = self.vent_queue
+        while queue and self._ventilator_free():
+            patient = queue.pop(0)[3]
+            if (
+                patient.epoch == 0
+                or patient.facility != self.facility_id
+                or patient.on_ventilator
+                or not patient.ventilator
+                or patient.bed == Bed.ICU
+                or patient.need != Need.ICU
+            ):
+                continue
+            self._take_ventilator(patient)
+            self.network.set_risk(patient, patient.bed)
+            self.network.schedule(patient.plan_time, patient.plan_kind, patient)
+
+    def set_ventilators_available(self, available: int) -> None:
+        """Ventilators in service now (failures, repairs and maintenance change it). Patients
+        on a ventilator keep it; new ones get one only while fewer are in use than in service."""
+        self.ventilators_available = available
+        self.hand_out_ventilators()
+        self.fill_icu()
 
     def fill_ward(self) -> None:
         """Admit boarders from the ward queue while staffed beds are free."""
@@ -261,11 +363,7 @@ class Hospital(mesa.Agent):
                 i += 1
 
     @staticmethod
-    def _find(
-        queue: list[tuple[int, float, int, Patient]],
-        key: tuple[int, float, int],
-        patient: Patient,
-    ) -> int:
+    def _find(queue: list[QueueEntry], key: tuple[int, float, int], patient: Patient) -> int:
         """The patient's place in a queue, by bisection on the key it was queued under."""
         i = bisect.bisect_left(queue, key)
         if i < len(queue) and queue[i][3] is patient:
@@ -297,4 +395,6 @@ class Hospital(mesa.Agent):
     @property
     def waiting_without_bed(self) -> int:
         """Patients boarding who have no bed at all."""
-        return len(self.ward_queue) + sum(1 for e in self.icu_queue if e[3].bed == Bed.NONE)
+        return sum(1 for e in self.ward_queue if e[3].bed == Bed.NONE) + sum(
+            1 for e in self.icu_queue if e[3].bed == Bed.NONE
+        )

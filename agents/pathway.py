@@ -24,6 +24,7 @@ class Event:
     DEPART = 5
     TREATED = 6
     TIMEOUT = 7
+    DIE = 8
 
 
 class Outcome:
@@ -53,10 +54,19 @@ class Bed:
 
 @dataclass(frozen=True)
 class CarePolicy:
-    """Pathway timings (hours) and clinical risks by condition code.
+    """Pathway timings (hours), the ICU wait limit, and the hazard of death.
 
-    An ICU request ends once the patient has waited ``icu_wait_limit_hours`` for a bed: in death
-    for a share ``icu_wait_death_share`` of patients, else the patient goes on in a ward bed.
+    Risk is a hazard that runs over time (see ``hazard_rate``). Each condition has a base
+    hazard per hour for a patient in the bed they need: ward, ICU, ventilated in the ICU, and a
+    step-down ward stay after the ICU (arrays indexed by condition code, per hour). A patient
+    without the bed they need (boarding, at a rural post, in an ambulance, after an ICU request
+    ended) runs the hazard of that bed plus an excess: a share per hour of the cumulative hazard
+    of a whole stay in it (``-ln(1 - p)``), so each hour waited raises the risk of death by about
+    that share. A patient who needs a ventilator and has none adds ``unventilated_hazard_per_hour``.
+    Denied care therefore never lowers risk.
+
+    An ICU request ends once the patient has waited ``icu_wait_limit_hours`` for a bed; the
+    patient goes on in a ward bed for the ICU stay, at the hazard of one still waiting.
     """
 
     ed_treat_hours: float
@@ -65,32 +75,81 @@ class CarePolicy:
     transfer_after_hours_ward: float
     transfer_after_hours_icu: float
     transfer_retry_hours: float
-    death_risk_per_waiting_day: float
     resolve_share: float
     resolve_share_ward: float
     refer_share_without_link: float
     consult_hours: float
-    p_death_ward: np.ndarray
-    p_death_icu: np.ndarray
-    p_death_ventilated: np.ndarray
+    hazard_ward: np.ndarray
+    hazard_icu: np.ndarray
+    hazard_ventilated: np.ndarray
+    hazard_stepdown: np.ndarray
+    ward_wait_excess: np.ndarray  # per hour: the ward stay's cumulative hazard x risk per hour
+    icu_wait_excess: np.ndarray
+    ventilated_wait_excess: np.ndarray
+    unventilated_hazard_per_hour: float = 0.0
     icu_wait_limit_hours: float = math.inf
-    icu_wait_death_share: float = 0.0
 
-    def death_probability(self, patient: Patient) -> float:
-        """Risk of death at the end of a stay, rising with the hours waited for a bed."""
-        if patient.ventilator:
-            base = float(self.p_death_ventilated[patient.condition])
-        elif patient.need == Need.ICU:
-            base = float(self.p_death_icu[patient.condition])
-        else:
-            base = float(self.p_death_ward[patient.condition])
-        risk = base * (1.0 + self.death_risk_per_waiting_day * patient.waited_hours / 24.0)
-        return min(risk, 0.99)
+    def hazard_rate(self, patient: Patient, bed: int, ventilated: bool) -> float:
+        """Hazard of death per hour of ``patient`` in ``bed``, with or without a ventilator."""
+        need = patient.need
+        c = patient.condition
+        if patient.icu_denied or need == Need.ICU:
+            if bed == Bed.ICU and not patient.icu_denied:
+                return float(
+                    self.hazard_ventilated[c] if patient.ventilator else self.hazard_icu[c]
+                )
+            if patient.ventilator:
+                rate = float(self.hazard_ventilated[c] + self.ventilated_wait_excess[c])
+                return rate if ventilated else rate + self.unventilated_hazard_per_hour
+            return float(self.hazard_icu[c] + self.icu_wait_excess[c])
+        if need == Need.WARD:
+            base = float(self.hazard_stepdown[c] if patient.stepdown else self.hazard_ward[c])
+            return base if bed != Bed.NONE else base + float(self.ward_wait_excess[c])
+        return 0.0
 
     def teleconsult_decision(self, need: int, u_tele: float) -> str:
         """The hub's answer: keep the patient at the clinic or transfer."""
         share = self.resolve_share if need == Need.NONE else self.resolve_share_ward
         return "treat_locally" if u_tele < share else "transfer"
+
+
+def stay_hazard(p_death: float, mean_hours: float, cv: float | None) -> float:
+    """The constant hazard per hour under which a stay of ``mean_hours`` ends in death with
+    probability ``p_death``.
+
+    Death and the end of the stay compete: P(death) = E[1 - exp(-h S)] over stays S.
+    Exponential stays (``cv`` None) give the closed form h = p / ((1 - p) mean); lognormal ones
+    with coefficient of variation ``cv`` are solved by Gauss-Hermite quadrature.
+    """
+    p = min(max(p_death, 0.0), 0.999)
+    if p == 0.0 or mean_hours <= 0.0:
+        return 0.0
+    if cv is None:
+        return p / ((1.0 - p) * mean_hours)
+    from scipy.optimize import brentq
+
+    nodes, weights = np.polynomial.hermite_e.hermegauss(60)
+    weights = weights / weights.sum()
+    sigma = math.sqrt(math.log1p(cv * cv))
+    stays = mean_hours * np.exp(sigma * nodes - sigma * sigma / 2.0)
+
+    def gap(h: float) -> float:
+        return float(np.dot(weights, -np.expm1(-h * stays))) - p
+
+    high = 1.0 / mean_hours
+    while gap(high) < 0:
+        high *= 4.0
+    return float(brentq(gap, 0.0, high, xtol=1e-14, rtol=1e-12))
+
+
+def death_probability(
+    hazard_in_bed: float, excess: float, wait_hours: float, stay_hours: float
+) -> float:
+    """Probability of death of a patient who waits ``wait_hours`` at the waiting hazard
+    (``hazard_in_bed + excess``) and then stays ``stay_hours`` in the bed: it never falls as
+    the wait grows."""
+    cumulative = (hazard_in_bed + excess) * wait_hours + hazard_in_bed * stay_hours
+    return float(-math.expm1(-cumulative))
 
 
 class CareNetwork(Protocol):
@@ -100,10 +159,16 @@ class CareNetwork(Protocol):
     policy: CarePolicy
 
     def schedule(self, time: float, kind: int, patient: Patient) -> None:
-        """Put an event for a patient on the calendar."""
+        """Put an event for a patient on the calendar (or its death, if that comes first)."""
 
-    def finish(self, patient: Patient, outcome: str) -> None:
-        """End an episode with an outcome and let the patient agent go."""
+    def set_risk(self, patient: Patient, bed: int | None = None) -> None:
+        """Bring the patient's hazard up to now and set the rate of where they are now."""
+
+    def finish(self, patient: Patient, outcome: str, at: float | None = None) -> None:
+        """End an episode with an outcome (at ``at``, default now) and let the patient go."""
+
+    def forget_teleconsult(self, patient: Patient) -> None:
+        """Drop a patient's pending teleconsult (the patient died waiting for the answer)."""
 
     def transfer_out(self, patient: Patient, source: Hospital | RuralClinic, reason: str) -> bool:
         """Send a patient by ambulance to the best facility on the board; False if none."""

@@ -1,4 +1,9 @@
-"""The patient: one acute episode, its course drawn at onset from its place's stream."""
+"""The patient: one acute episode, its course drawn at onset from its place's stream.
+
+Risk is a hazard that runs over time: ``hazard`` is the cumulative hazard accrued up to
+``hazard_since`` and ``hazard_rate`` the rate since then; the patient dies once the cumulative
+hazard reaches ``death_clock``, a unit exponential drawn at onset.
+"""
 
 from __future__ import annotations
 
@@ -30,11 +35,14 @@ class Patient(mesa.Agent):
         los_hours: float,
         escalate_after_hours: float,
         los_icu_after_hours: float,
-        u_death: float,
+        death_clock: float,
         u_tele: float,
         onset_time: float,
         arrival_time: float,
         first_facility: int,
+        vent_on_escalation: bool = False,
+        los_stepdown_hours: float = 0.0,
+        readmit_after_hours: float = math.nan,
     ) -> None:
         super().__init__(model)
         self.patient_id = patient_id
@@ -46,11 +54,23 @@ class Patient(mesa.Agent):
         self.los_hours = los_hours
         self.escalate_after_hours = escalate_after_hours
         self.los_icu_after_hours = los_icu_after_hours
-        self.u_death = u_death
+        self.death_clock = death_clock
         self.u_tele = u_tele
         self.onset_time = onset_time
         self.arrival_time = arrival_time
         self.first_facility = first_facility
+        self.vent_on_escalation = vent_on_escalation
+        self.los_stepdown_hours = los_stepdown_hours
+        self.readmit_after_hours = readmit_after_hours
+        self.hazard = 0.0
+        self.hazard_since = arrival_time
+        self.hazard_rate = 0.0
+        self.icu_denied = False
+        self.stepdown = False
+        self.readmitted = False
+        self.on_ventilator = False
+        self.plan_time = math.nan  # the event booked for the patient, had death not come first
+        self.plan_kind = 0
         self.facility = first_facility
         self.bed = Bed.NONE
         self.epoch = 0  # the stamp of its live calendar entry (0: none)
@@ -104,11 +124,14 @@ class Patient(mesa.Agent):
             state["los_hours"],
             _nan(state["escalate_after_hours"]),
             state["los_icu_after_hours"],
-            state["u_death"],
+            state["death_clock"],
             state["u_tele"],
             state["onset_time"],
             state["arrival_time"],
             state["first_facility"],
+            state["vent_on_escalation"],
+            state["los_stepdown_hours"],
+            _nan(state["readmit_after_hours"]),
         )
         patient.waited_hours = state["waited_hours"]
         patient.admit_time = _nan(state["admit_time"])
@@ -116,6 +139,8 @@ class Patient(mesa.Agent):
         patient.n_transfers = state["n_transfers"]
         patient.teleconsulted = state["teleconsulted"]
         patient.escalated = state["escalated"]
+        for name in RISK_FIELDS:
+            setattr(patient, name, state[name])
         return patient
 
 
@@ -133,7 +158,7 @@ TRAVELLING_FIELDS = (
     "los_hours",
     "escalate_after_hours",
     "los_icu_after_hours",
-    "u_death",
+    "death_clock",
     "u_tele",
     "onset_time",
     "arrival_time",
@@ -144,4 +169,22 @@ TRAVELLING_FIELDS = (
     "n_transfers",
     "teleconsulted",
     "escalated",
+    "vent_on_escalation",
+    "los_stepdown_hours",
+    "readmit_after_hours",
+    "hazard",
+    "hazard_since",
+    "hazard_rate",
+    "icu_denied",
+    "stepdown",
+    "readmitted",
+)
+# what travels of the hazard and the course after the ICU, set after construction
+RISK_FIELDS = (
+    "hazard",
+    "hazard_since",
+    "hazard_rate",
+    "icu_denied",
+    "stepdown",
+    "readmitted",
 )

@@ -31,7 +31,7 @@ from agents.pathway import Bed, Event, Need
 from regional import protocol
 from regional.shard import ShardModel
 
-CHECKPOINT_SCHEMA_VERSION = 2
+CHECKPOINT_SCHEMA_VERSION = 3
 # what a patient carries as attributes, then where it stands on the calendar
 PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     *protocol.PATIENT_FIELDS,
@@ -40,6 +40,9 @@ PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     ("wait_since", pa.float64()),
     ("decision", pa.string()),
     ("depart_reason", pa.string()),
+    ("on_ventilator", pa.bool_()),
+    ("plan_time", pa.float64()),
+    ("plan_kind", pa.int8()),
 ]
 PATIENT_STATE_FIELDS: list[tuple[str, pa.DataType]] = [
     *PATIENT_ATTRIBUTE_FIELDS,
@@ -62,6 +65,7 @@ COUNTERS = (
     "transfers_out",
     "transfers_in",
     "deaths",
+    "icu_readmissions",
     "died_waiting",
     "icu_requests_withdrawn",
     "discharges",
@@ -290,6 +294,19 @@ def _facilities_table(model: ShardModel) -> pa.Table:
     columns["tele_free_at"] = pa.array(
         [sorted(getattr(f, "tele_free_at", [])) for f in facilities], pa.list_(pa.float64())
     )
+    units = dict(
+        zip(
+            [h.facility_id for h in model.hospitals],
+            model.fleet.state_by_hospital(),
+            strict=True,
+        )
+    )
+    columns["ventilators_up"] = pa.array(
+        [units.get(f.facility_id, []) for f in facilities], pa.list_(pa.bool_())
+    )
+    columns["ventilators_available"] = pa.array(
+        [getattr(f, "ventilators_available", 0) for f in facilities], pa.int32()
+    )
     return pa.table(columns)
 
 
@@ -304,7 +321,9 @@ def _arrivals_table(model: ShardModel) -> pa.Table:
 
 
 def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
+    units: dict[int, list[bool]] = {}
     for row in table.to_pylist():
+        units[row["facility_id"]] = row["ventilators_up"]
         facility = model.facilities.get(row["facility_id"])
         if facility is None:
             raise CheckpointError(
@@ -316,6 +335,9 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
                 setattr(facility, name, row[name])
         if hasattr(facility, "tele_free_at"):
             facility.tele_free_at = list(row["tele_free_at"])  # a sorted list is a valid heap
+        if hasattr(facility, "ventilators_available"):
+            facility.ventilators_available = row["ventilators_available"]
+    model.fleet.restore([units[h.facility_id] for h in model.hospitals])
 
 
 def _restore_patients(model: ShardModel, table: pa.Table) -> None:
@@ -328,6 +350,7 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
         p.wait_since = math.nan if row["wait_since"] is None else row["wait_since"]
         p.decision = row["decision"] or ""
         p.depart_reason = row["depart_reason"] or ""
+        p.on_ventilator = row["on_ventilator"]
         kind = row["event_kind"]
         facility = model.facilities[p.facility]
         if kind == Event.ARRIVE:
@@ -337,11 +360,13 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
                 facility.ward_occupied += 1
             elif p.bed == Bed.ICU:
                 facility.icu_occupied += 1
-                if p.ventilator:
-                    facility.ventilators_in_use += 1
+            if p.on_ventilator:
+                facility.ventilators_in_use += 1
             if p.waiting:
                 queue = facility.icu_queue if p.need == Need.ICU else facility.ward_queue
                 queue.append((p.acuity, p.wait_since, p.patient_id, p))
+                if p.need == Need.ICU and p.ventilator and not p.on_ventilator:
+                    facility.vent_queue.append((p.acuity, p.wait_since, p.patient_id, p))
             if kind == Event.TREATED:
                 facility.in_ed += 1
         elif isinstance(facility, RuralClinic):
@@ -350,9 +375,14 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
             model.awaiting_answer[p.patient_id] = p
         if kind is not None:
             model.schedule(row["event_time"], kind, p)
+        elif row["awaiting_answer"]:
+            model.schedule(math.inf, Event.ANSWER, p)  # its death, if it comes first
+        p.plan_time = row["plan_time"]
+        p.plan_kind = row["plan_kind"]
     for hospital in model.hospitals:
         hospital.ward_queue.sort(key=lambda e: e[:3])
         hospital.icu_queue.sort(key=lambda e: e[:3])
+        hospital.vent_queue.sort(key=lambda e: e[:3])
 
 
 def _restore_arrivals(model: ShardModel, table: pa.Table, block: int) -> None:

@@ -21,7 +21,7 @@ BLOCK_HOURS = 168
 HOURS_PER_YEAR = 8766.0
 _STREAM_PLACE = 0
 _STREAM_CENSUS = 1
-_U_COLUMNS = 12
+_U_COLUMNS = 15
 # Patient ids: (demand point << 32) | (block << SEQ_BITS) | sequence in the block, so an id
 # never depends on the shard that made it; patients of the starting census have ids from 2^62.
 SEQ_BITS = 20
@@ -68,6 +68,9 @@ class CourseTables:
     p_death_ward: np.ndarray
     p_death_icu: np.ndarray
     p_death_ventilated: np.ndarray
+    los_stepdown_hours: np.ndarray
+    p_death_stepdown: np.ndarray
+    p_icu_readmission: np.ndarray
 
     @classmethod
     def from_demand(cls, demand: Demand) -> CourseTables:
@@ -90,6 +93,9 @@ class CourseTables:
             p_death_ward=col("p_death_ward"),
             p_death_icu=col("p_death_icu"),
             p_death_ventilated=col("p_death_ventilated"),
+            los_stepdown_hours=col("los_stepdown_days", 24.0),
+            p_death_stepdown=col("p_death_stepdown"),
+            p_icu_readmission=col("p_icu_readmission"),
         )
 
 
@@ -176,7 +182,8 @@ class DemandModel:
 
         Returns columnar arrays: ``patient_id, place, facility, onset, arrival, condition,
         acuity, need, ventilator, los_hours, escalate_after_hours, los_icu_after_hours,
-        u_death, u_tele`` (times in hours since the scenario start).
+        death_clock, u_tele, vent_on_escalation, los_stepdown_hours, readmit_after_hours``
+        (times in hours since the scenario start).
         """
         block_start = float(block * BLOCK_HOURS)
         if not 0 <= block < 2**BLOCK_BITS:
@@ -276,7 +283,9 @@ class DemandModel:
         minor = u[:, 2] < minor_share
         icu = ~minor & (u[:, 3] < c.p_icu[condition])
         need = np.where(minor, 0, np.where(icu, 2, 1)).astype(np.int8)
-        ventilator = icu & (u[:, 4] < c.p_ventilator[condition])
+        # the ventilator need is drawn for every ICU need, a later escalation's included
+        needs_ventilator = u[:, 4] < c.p_ventilator[condition]
+        ventilator = icu & needs_ventilator
         acuity = np.select(
             [need == 2, need == 1],
             [np.where(ventilator, 1, 2), np.where(u[:, 5] < 0.3, 2, 3)],
@@ -289,6 +298,15 @@ class DemandModel:
         los_icu_after = np.where(
             escalates, self.los_quantile(u[:, 9], c.los_icu_hours[condition]), 0.0
         )
+        # after the ICU: a step-down ward stay, from which a share is readmitted to the ICU
+        ever_icu = icu | escalates
+        stepdown_mean = c.los_stepdown_hours[condition]
+        stepdown = np.where(
+            ever_icu & (stepdown_mean > 0),
+            self.los_quantile(u[:, 12], np.maximum(stepdown_mean, 1e-9)),
+            0.0,
+        )
+        readmit = ever_icu & (u[:, 13] < c.p_icu_readmission[condition])
         return {
             "acuity": acuity,
             "need": need,
@@ -296,8 +314,11 @@ class DemandModel:
             "los_hours": los,
             "escalate_after_hours": escalate_after,
             "los_icu_after_hours": los_icu_after,
-            "u_death": u[:, 10].copy(),
+            "death_clock": -np.log1p(-u[:, 10]),
             "u_tele": u[:, 11].copy(),
+            "vent_on_escalation": escalates & needs_ventilator,
+            "los_stepdown_hours": stepdown,
+            "readmit_after_hours": np.where(readmit, u[:, 14] * stepdown, np.nan),
         }
 
     def los_quantile(self, u: np.ndarray, mean: np.ndarray | float) -> np.ndarray:
@@ -353,6 +374,9 @@ def _empty_block() -> dict[str, np.ndarray]:
         "los_hours": f8,
         "escalate_after_hours": f8,
         "los_icu_after_hours": f8,
-        "u_death": f8,
+        "death_clock": f8,
         "u_tele": f8,
+        "vent_on_escalation": np.empty(0, dtype=bool),
+        "los_stepdown_hours": f8,
+        "readmit_after_hours": f8,
     }

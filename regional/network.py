@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from agents import CarePolicy
+from agents.pathway import stay_hazard
 from geodata.facilities import (
     COUNTRY_RULES,
     DEFAULT_RULES,
@@ -408,10 +409,28 @@ def _staff(scenario: Scenario, facilities: pd.DataFrame) -> None:
 
 
 def care_policy(scenario: Scenario) -> CarePolicy:
-    """The pathway's timings and risks from a scenario."""
+    """The pathway's timings and the hazards of death from a scenario.
+
+    Each condition's base hazards are solved so that a stay of the condition's length ends in
+    death with the condition's probability (``agents.pathway.stay_hazard``); the excess while
+    waiting is the risk per hour waited times the cumulative hazard of a whole stay.
+    """
     c = scenario.care
     t = scenario.telemedicine
-    courses = CourseTables.from_demand(scenario.demand)
+    d = scenario.demand
+    courses = CourseTables.from_demand(d)
+    cv = None if d.los_distribution == "exponential" else d.los_cv
+
+    def hazards(p_death: np.ndarray, los_hours: np.ndarray) -> np.ndarray:
+        return np.array(
+            [stay_hazard(float(p), float(m), cv) for p, m in zip(p_death, los_hours, strict=True)]
+        )
+
+    def whole_stay(p_death: np.ndarray) -> np.ndarray:
+        return -np.log1p(-np.minimum(p_death, 0.999))
+
+    ward_per_hour = c.death_risk_per_waiting_day / 24.0
+    icu_per_hour = c.icu_death_risk_per_waiting_hour
     return CarePolicy(
         ed_treat_hours=c.ed_treat_hours,
         clinic_stabilise_hours=c.clinic_stabilise_hours,
@@ -419,16 +438,19 @@ def care_policy(scenario: Scenario) -> CarePolicy:
         transfer_after_hours_ward=c.transfer_after_hours_ward,
         transfer_after_hours_icu=c.transfer_after_hours_icu,
         transfer_retry_hours=c.transfer_retry_hours,
-        death_risk_per_waiting_day=c.death_risk_per_waiting_day,
         icu_wait_limit_hours=math.inf if c.icu_wait_limit_hours is None else c.icu_wait_limit_hours,
-        icu_wait_death_share=c.icu_wait_death_share,
         resolve_share=t.resolve_share,
         resolve_share_ward=t.resolve_share_ward,
         refer_share_without_link=t.refer_share_without_link,
         consult_hours=t.consult_minutes / 60.0,
-        p_death_ward=courses.p_death_ward,
-        p_death_icu=courses.p_death_icu,
-        p_death_ventilated=courses.p_death_ventilated,
+        hazard_ward=hazards(courses.p_death_ward, courses.los_ward_hours),
+        hazard_icu=hazards(courses.p_death_icu, courses.los_icu_hours),
+        hazard_ventilated=hazards(courses.p_death_ventilated, courses.los_icu_hours),
+        hazard_stepdown=hazards(courses.p_death_stepdown, courses.los_stepdown_hours),
+        ward_wait_excess=ward_per_hour * whole_stay(courses.p_death_ward),
+        icu_wait_excess=icu_per_hour * whole_stay(courses.p_death_icu),
+        ventilated_wait_excess=icu_per_hour * whole_stay(courses.p_death_ventilated),
+        unventilated_hazard_per_hour=c.unventilated_hazard_per_hour,
     )
 
 
@@ -501,6 +523,10 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 max_transfer_minutes=s.care.max_transfer_hours * 60.0,
                 max_transfers=s.care.max_transfers_per_patient,
                 travel=network.travel,
+                ventilator_mtbf_hours=s.equipment.ventilator_mtbf_hours,
+                ventilator_mttr_hours=s.equipment.ventilator_mttr_hours,
+                ventilator_maintenance_every_days=s.equipment.ventilator_maintenance_every_days,
+                ventilator_maintenance_hours=s.equipment.ventilator_maintenance_hours,
                 road_minutes={
                     int(i): road[int(i)] for i in own["facility_id"].to_numpy() if int(i) in road
                 },

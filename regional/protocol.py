@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 class ProtocolError(ValueError):
@@ -40,7 +40,7 @@ PATIENT_FIELDS: list[tuple[str, pa.DataType]] = [
     ("los_hours", pa.float64()),
     ("escalate_after_hours", pa.float64()),
     ("los_icu_after_hours", pa.float64()),
-    ("u_death", pa.float64()),
+    ("death_clock", pa.float64()),
     ("u_tele", pa.float64()),
     ("onset_time", pa.float64()),
     ("arrival_time", pa.float64()),
@@ -51,6 +51,15 @@ PATIENT_FIELDS: list[tuple[str, pa.DataType]] = [
     ("n_transfers", pa.int16()),
     ("teleconsulted", pa.bool_()),
     ("escalated", pa.bool_()),
+    ("vent_on_escalation", pa.bool_()),
+    ("los_stepdown_hours", pa.float64()),
+    ("readmit_after_hours", pa.float64()),
+    ("hazard", pa.float64()),
+    ("hazard_since", pa.float64()),
+    ("hazard_rate", pa.float64()),
+    ("icu_denied", pa.bool_()),
+    ("stepdown", pa.bool_()),
+    ("readmitted", pa.bool_()),
 ]
 
 TRANSFER_SCHEMA = _schema(

@@ -32,6 +32,9 @@ PATIENT_LOG_SCHEMA = pa.schema(
         ("teleconsulted", pa.bool_()),
         ("escalated", pa.bool_()),
         ("waited_hours", pa.float64()),
+        ("icu_denied", pa.bool_()),
+        ("readmitted", pa.bool_()),
+        ("died_waiting", pa.bool_()),
     ]
 )
 # A transfer as logged by its sender: the message less the patient it carries.
@@ -59,6 +62,7 @@ TIMESERIES_LOG_SCHEMA = pa.schema(
         ("ventilators_in_use", pa.int32()),
         ("waiting", pa.int32()),
         ("in_ed", pa.int32()),
+        ("ventilators_available", pa.int32()),
     ]
 )
 

@@ -23,7 +23,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from agents.pathway import Need
 from regional.demand import CENSUS_ID_BASE
 from regional.records import PATIENT_LOG_SCHEMA
 from regional.scenario import scenario_to_dict
@@ -211,6 +210,7 @@ def _in_transit_patients(in_transit: pa.Table) -> pa.Table:
             columns[f.name] = in_transit.column(f.name).cast(f.type)
     columns["final_facility"] = in_transit.column("to_facility")
     columns["end_time"] = pa.nulls(n, pa.float64())
+    columns["died_waiting"] = pa.array([False] * n, pa.bool_())
     columns["outcome"] = pa.array(["in_system"] * n, pa.string())
     return pa.table([columns[f.name] for f in PATIENT_LOG_SCHEMA], schema=PATIENT_LOG_SCHEMA)
 
@@ -274,6 +274,7 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
             "icu_staffed": static["icu_staffed"],
             "icu_occupied": table.column("icu_occupied"),
             "ventilators": static["ventilators"],
+            "ventilators_available": table.column("ventilators_available"),
             "ventilators_in_use": table.column("ventilators_in_use"),
             "waiting": table.column("waiting"),
             "in_ed": table.column("in_ed"),
@@ -376,12 +377,8 @@ def _count(column: pa.ChunkedArray, value: str) -> int:
 
 
 def _died_waiting_for_icu(patients: pa.Table) -> int:
-    """Deaths of patients still needing the ICU who never had an ICU bed."""
-    died = pc.and_(
-        pc.equal(patients.column("outcome"), "died"),
-        pc.equal(patients.column("need"), Need.ICU),
-    )
-    return int(pc.sum(pc.and_(died, pc.is_null(patients.column("icu_time")))).as_py() or 0)
+    """Deaths of patients who needed an ICU bed and had none (boarding, at a post, in transit)."""
+    return int(pc.sum(patients.column("died_waiting")).as_py() or 0)
 
 
 def _round(value: float) -> float:

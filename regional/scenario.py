@@ -44,6 +44,22 @@ class Condition(_Strict):
     p_death_ward: float = Field(ge=0, le=1)
     p_death_icu: float = Field(ge=0, le=1)
     p_death_ventilated: float = Field(ge=0, le=1)
+    # After the ICU a patient steps down to a ward bed. ORCHESTRA's Brazilian general ICUs: 9.6%
+    # died in the ICU and 14.3% in hospital (LATAM.md), so (14.3 - 9.6) / (100 - 9.6) = 5.2% of
+    # ICU survivors die on the ward after it (derived). The stay is an assumption.
+    los_stepdown_days: float = Field(
+        default=4.0, ge=0, le=120, description="ward stay after the ICU (assumption; 0: none)"
+    )
+    p_death_stepdown: float = Field(
+        default=0.052, ge=0, le=1, description="death on the ward after the ICU (ORCHESTRA)"
+    )
+    p_icu_readmission: float = Field(
+        default=0.06,
+        ge=0,
+        le=1,
+        description="share of step-down patients readmitted to the ICU (about 6% in US ICUs, "
+        "Kramer et al., Crit Care Med 2012;40:3-10)",
+    )
     seasonal: bool = False
 
 
@@ -97,6 +113,7 @@ def _default_conditions() -> dict[str, Condition]:
             p_death_ward=0.0005,
             p_death_icu=0.03,
             p_death_ventilated=0.15,
+            p_death_stepdown=0.005,
         ),
         "other": Condition(
             share=0.38,
@@ -243,8 +260,29 @@ class Care(_Strict):
     max_transfers_per_patient: int = Field(
         default=2, ge=0, le=20, description="after these, a patient waits where they are"
     )
+    # Risk while waiting: the hazard of the bed the patient needs plus an excess, a share per
+    # hour of the cumulative hazard of a whole stay in it, so each hour waited raises the risk
+    # of death by about that share (see agents.pathway.CarePolicy).
     death_risk_per_waiting_day: float = Field(
-        default=0.2, ge=0, le=10, description="relative rise of mortality per day waiting"
+        default=0.2,
+        ge=0,
+        le=10,
+        description="relative rise of the death risk of a ward-level patient per day without a "
+        "bed (assumption)",
+    )
+    icu_death_risk_per_waiting_hour: float = Field(
+        default=0.015,
+        ge=0,
+        le=1,
+        description="relative rise of the death risk of an ICU-level patient per hour without an "
+        "ICU bed: 1.5% per hour of delay (Cardoso et al., Crit Care 2011;15:R28, Londrina, BR)",
+    )
+    unventilated_hazard_per_hour: float = Field(
+        default=0.02,
+        ge=0,
+        le=10,
+        description="extra hazard of death per hour of a patient who needs a ventilator and has "
+        "none (assumption: half die within about 35 hours)",
     )
     # Rio's state regulation centre, 2010-2011: of 33,101 ICU requests for 268 beds, 25% were
     # admitted, 55% left the queue (25.8% of requests because the patient improved) and 20% died
@@ -255,14 +293,50 @@ class Care(_Strict):
         default=72.0,
         gt=0,
         le=8760,
-        description="hours waited for a bed after which an ICU request ends (None: no limit)",
+        description="hours waited for a bed after which an ICU request ends and the patient goes "
+        "on in a ward bed at the risk of one still waiting (None: no limit)",
     )
-    icu_wait_death_share: float = Field(
-        default=0.27,
+
+
+class Equipment(_Strict):
+    """Ventilators: a hospital pool that fails, is repaired and is serviced on a schedule."""
+
+    ventilator_mtbf_hours: float | None = Field(
+        default=4380.0,
+        gt=0,
+        le=1e7,
+        description="mean time between failures of a ventilator in service (assumption: half a "
+        "year; None: never fails)",
+    )
+    ventilator_mttr_hours: float = Field(
+        default=72.0,
+        gt=0,
+        le=8760,
+        description="mean time to repair a failed ventilator (assumption: three days)",
+    )
+    ventilator_maintenance_every_days: float | None = Field(
+        default=180.0,
+        gt=0,
+        le=3650,
+        description="planned maintenance of each ventilator every so many days, staggered over "
+        "the units (assumption: twice a year; None: none)",
+    )
+    ventilator_maintenance_hours: float = Field(
+        default=24.0,
         ge=0,
-        le=1,
-        description="share of ended ICU requests that end in death (Rio: 20 of 75)",
+        le=720,
+        description="hours a ventilator is out of service for planned maintenance (assumption)",
     )
+
+    @model_validator(mode="after")
+    def _maintenance_fits(self) -> Equipment:
+        every = self.ventilator_maintenance_every_days
+        if every is not None and self.ventilator_maintenance_hours > every * 24:
+            raise ValueError(
+                "ventilator_maintenance_hours is longer than ventilator_maintenance_every_days; "
+                "lower the hours or service less often"
+            )
+        return self
 
 
 class Telemedicine(_Strict):
@@ -417,6 +491,7 @@ class Scenario(_Strict):
     demand: Demand = Field(default_factory=Demand)
     capacity: Capacity = Field(default_factory=Capacity)
     care: Care = Field(default_factory=Care)
+    equipment: Equipment = Field(default_factory=Equipment)
     telemedicine: Telemedicine = Field(default_factory=Telemedicine)
     data: Data | None = None
 

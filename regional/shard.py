@@ -29,10 +29,12 @@ import numpy as np
 import pyarrow as pa
 
 from agents import CarePolicy, Event, Hospital, Outcome, Patient, RuralClinic
+from agents.pathway import Bed, Need
 from agents.patient import TRAVELLING_FIELDS
 from geodata.travel import TravelRules, haversine_km, trip_minutes
 from regional import protocol
 from regional.demand import BLOCK_HOURS, CENSUS_ID_BASE, DemandModel, PlaceTable
+from regional.equipment import VentilatorFleet
 from regional.records import (
     PATIENT_LOG_SCHEMA,
     REFERRAL_LOG_SCHEMA,
@@ -96,6 +98,10 @@ class ShardSpec:
     max_transfer_minutes: float
     max_transfers: int
     travel: TravelRules
+    ventilator_mtbf_hours: float | None = None
+    ventilator_mttr_hours: float = 72.0
+    ventilator_maintenance_every_days: float | None = None
+    ventilator_maintenance_hours: float = 0.0
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -124,6 +130,15 @@ class ShardModel(mesa.Model):
         self.clinics: list[RuralClinic] = []
         self.awaiting_answer: dict[int, Patient] = {}
         self._build_facilities()
+        self.fleet = VentilatorFleet(
+            np.array([h.facility_id for h in self.hospitals], dtype=np.int64),
+            np.array([h.ventilators for h in self.hospitals], dtype=np.int64),
+            spec.seed,
+            spec.ventilator_mtbf_hours,
+            spec.ventilator_mttr_hours,
+            spec.ventilator_maintenance_every_days,
+            spec.ventilator_maintenance_hours,
+        )
         self._block = -1
         self._arrivals: dict[str, np.ndarray] = {}
         self._arrival_next = 0
@@ -159,7 +174,9 @@ class ShardModel(mesa.Model):
             Event.TREATED: lambda p: self.facilities[p.facility].treated(p),
             Event.DEPART: lambda p: self._clinic(p).depart(p),
             Event.ANSWER: lambda p: self._clinic(p).answer(p),
+            Event.DIE: self._die,
         }
+        self._update_ventilators(0)
         if census:
             with collector_deferred():
                 self._admit_census()
@@ -227,7 +244,7 @@ class ShardModel(mesa.Model):
             if n == 0:
                 continue
             rng = self.demand.census_stream(fid)
-            u = rng.random((n, 5))
+            u = rng.random((n, 6))
             condition = np.minimum(
                 np.searchsorted(np.cumsum(share), u[:, 0], side="right"), len(share) - 1
             )
@@ -237,6 +254,13 @@ class ShardModel(mesa.Model):
                 icu, courses.los_icu_hours[condition], courses.los_ward_hours[condition]
             )
             remaining = self.demand.residual_stay(u[:, 2], u[:, 3], mean)
+            stepdown_mean = np.maximum(courses.los_stepdown_hours[condition], 1e-9)
+            stepdown = np.where(
+                icu & (courses.los_stepdown_hours[condition] > 0),
+                self.demand.los_quantile(u[:, 5], stepdown_mean),
+                0.0,
+            )
+            death_clock = -np.log1p(-u[:, 4])
             for k in range(n):
                 # a census patient is ventilated only while the hospital has a ventilator free
                 ventilated = bool(ventilator[k]) and (
@@ -253,11 +277,13 @@ class ShardModel(mesa.Model):
                     float(remaining[k]),
                     math.nan,
                     0.0,
-                    float(u[k, 4]),
+                    float(death_clock[k]),
                     1.0,
                     0.0,
                     0.0,
                     fid,
+                    False,
+                    float(stepdown[k]),
                 )
                 self.census_patients += 1
                 if icu[k]:
@@ -279,7 +305,18 @@ class ShardModel(mesa.Model):
         entry is live while its stamp is the patient's ``epoch``; the stamp comes after the
         patient id, so it orders only a lapsed entry against a live one of the same patient.
         """
+        patient.plan_time = time
+        patient.plan_kind = kind
+        rate = patient.hazard_rate
+        if rate > 0.0:
+            # the patient dies first if the hazard runs out before the event
+            die_at = patient.hazard_since + (patient.death_clock - patient.hazard) / rate
+            if die_at < time:
+                time = max(die_at, self.now)
+                kind = Event.DIE
         stamp = patient.epoch = next(self._stamps)
+        if time == math.inf:
+            return  # nothing to book: earlier entries lapse all the same
         entry = (time, kind, patient.patient_id, stamp, patient)
         if time < self._window_end:
             heapq.heappush(self._heap, entry)
@@ -292,9 +329,20 @@ class ShardModel(mesa.Model):
             else:
                 later.append(entry)
 
-    def finish(self, patient: Patient, outcome: str) -> None:
-        """Log the finished episode and let the patient agent go."""
-        self._log_patient(patient, outcome, self.now)
+    def set_risk(self, patient: Patient, bed: int | None = None) -> None:
+        """Bring the patient's cumulative hazard up to now and set the rate of where the patient
+        is now (``bed``, default the patient's own); call ``schedule`` next, which books the
+        death if it comes before the next event."""
+        now = self.now
+        patient.hazard += patient.hazard_rate * (now - patient.hazard_since)
+        patient.hazard_since = now
+        patient.hazard_rate = self.policy.hazard_rate(
+            patient, patient.bed if bed is None else bed, patient.on_ventilator
+        )
+
+    def finish(self, patient: Patient, outcome: str, at: float | None = None) -> None:
+        """Log the finished episode (at ``at``, default now) and let the patient agent go."""
+        self._log_patient(patient, outcome, self.now if at is None else at)
         self._finished += 1
         patient.epoch = 0  # its entries lapse
         patient.remove()
@@ -307,6 +355,10 @@ class ShardModel(mesa.Model):
         now = self.now
         patient.stop_waiting(now)
         patient.n_transfers += 1
+        # in the ambulance: without the bed the patient needs, a ventilated one on a transport
+        # ventilator
+        self.set_risk(patient, Bed.NONE)
+        patient.hazard_rate = self.policy.hazard_rate(patient, Bed.NONE, True)
         arrive = now + self.spec.dispatch_hours + minutes / 60.0
         self.transfers_log.append(
             (patient.patient_id, source.facility_id, destination, now, arrive, reason)
@@ -339,6 +391,10 @@ class ShardModel(mesa.Model):
         )
         self.awaiting_answer[patient.patient_id] = patient
 
+    def forget_teleconsult(self, patient: Patient) -> None:
+        """A patient who died at the post waits for no answer (the hub's answer is dropped)."""
+        self.awaiting_answer.pop(patient.patient_id, None)
+
     # -- one window ---------------------------------------------------------------------------
 
     def step_window(self, window: int, inbox: protocol.Inbox) -> protocol.Outbox:
@@ -356,6 +412,7 @@ class ShardModel(mesa.Model):
             self._heap.extend(later)
             heapq.heapify(self._heap)
         with collector_deferred():
+            self._update_ventilators(window)
             self._receive(inbox)
             self._admit_arrivals(end)
             self._run_events(end)
@@ -385,7 +442,9 @@ class ShardModel(mesa.Model):
                 answers.column("decision").to_pylist(),
                 strict=True,
             ):
-                patient = self.awaiting_answer.pop(pid)
+                patient = self.awaiting_answer.pop(pid, None)
+                if patient is None:
+                    continue  # died at the post while waiting
                 patient.decision = decision
                 self.schedule(max(answer_time, self.now), Event.ANSWER, patient)
         referrals = inbox.referrals
@@ -492,6 +551,7 @@ class ShardModel(mesa.Model):
                 [len(h.ward_queue) + len(h.icu_queue) for h in hs]
                 + [c.present for c in self.clinics],
                 [h.in_ed for h in hs],
+                [h.ventilators_available for h in hs],
             )
         )
         self._sample_index += 1
@@ -506,7 +566,7 @@ class ShardModel(mesa.Model):
             np.tile(self._sample_ids, len(self._samples)),
             np.repeat([sample[0] for sample in self._samples], n_h + n_c),
         ]
-        for j in range(1, 6):
+        for j in range(1, 7):
             pad = [] if j == 4 else zeros  # waiting already holds the clinics' patients
             columns.append(
                 np.array(
@@ -557,7 +617,10 @@ class ShardModel(mesa.Model):
                 pa.array(
                     [h.icu_staffed - h.icu_occupied - len(h.icu_queue) for h in hs], pa.int32()
                 ),
-                pa.array([h.ventilators - h.ventilators_in_use for h in hs], pa.int32()),
+                pa.array(
+                    [max(0, h.ventilators_available - h.ventilators_in_use) for h in hs],
+                    pa.int32(),
+                ),
                 pa.array([h.waiting for h in hs], pa.int32()),
             ],
             schema=protocol.BOARD_SCHEMA,
@@ -583,6 +646,29 @@ class ShardModel(mesa.Model):
     def _arrive(self, patient: Patient) -> None:
         self._arriving -= 1
         self.facilities[patient.facility].receive(patient)
+
+    def _die(self, patient: Patient) -> None:
+        if patient.plan_kind == Event.ARRIVE:
+            # died in the ambulance; the message may have been delivered after the death
+            self._arriving -= 1
+            at = patient.hazard_since + (patient.death_clock - patient.hazard) / patient.hazard_rate
+            hospital = self._hospital(patient)
+            hospital.deaths += 1
+            if patient.need == Need.ICU:
+                hospital.died_waiting += 1
+            self.finish(patient, Outcome.DIED, min(at, self.now))
+            return
+        self.facilities[patient.facility].die(patient)
+
+    def _update_ventilators(self, window: int) -> None:
+        """Ventilators in service during the window, after failures, repairs and maintenance."""
+        if not self.hospitals:
+            return
+        self.fleet.advance(window, self.spec.window_hours)
+        available = self.fleet.in_service(window * self.spec.window_hours).tolist()
+        for hospital, n in zip(self.hospitals, available, strict=True):
+            if n != hospital.ventilators_available:
+                hospital.set_ventilators_available(n)
 
     def _hospital(self, patient: Patient) -> Hospital:
         return cast(Hospital, self.facilities[patient.facility])
@@ -724,6 +810,9 @@ class ShardModel(mesa.Model):
                 p.teleconsulted,
                 p.escalated,
                 p.hours_waited(self.now),
+                p.icu_denied,
+                p.readmitted,
+                outcome == Outcome.DIED and p.need == Need.ICU and p.bed != Bed.ICU,
             )
         )
 
@@ -766,8 +855,9 @@ class ShardModel(mesa.Model):
                     "icu_admissions": fac.icu_admissions if is_hospital else 0,
                     "transfers_out": fac.transfers_out,
                     "transfers_in": fac.transfers_in if is_hospital else 0,
-                    "deaths": fac.deaths if is_hospital else 0,
-                    "died_waiting": fac.died_waiting if is_hospital else 0,
+                    "deaths": fac.deaths,
+                    "icu_readmissions": fac.icu_readmissions if is_hospital else 0,
+                    "died_waiting": fac.died_waiting,
                     "icu_requests_withdrawn": fac.icu_requests_withdrawn if is_hospital else 0,
                     "teleconsults": fac.teleconsults,
                     "treated_locally": 0 if is_hospital else fac.treated_locally,
@@ -791,9 +881,12 @@ ARRIVAL_FIELDS = (
     "los_hours",
     "escalate_after_hours",
     "los_icu_after_hours",
-    "u_death",
+    "death_clock",
     "u_tele",
     "onset",
     "arrival",
     "facility",
+    "vent_on_escalation",
+    "los_stepdown_hours",
+    "readmit_after_hours",
 )

@@ -30,23 +30,36 @@ class Calendar(mesa.Model):
             transfer_after_hours_ward=12,
             transfer_after_hours_icu=4,
             transfer_retry_hours=4,
-            death_risk_per_waiting_day=0.2,
             resolve_share=0.75,
             resolve_share_ward=0.25,
             refer_share_without_link=0.6,
             consult_hours=0.5,
-            p_death_ward=np.array([0.1]),
-            p_death_icu=np.array([0.2]),
-            p_death_ventilated=np.array([0.4]),
+            hazard_ward=np.array([0.001]),
+            hazard_icu=np.array([0.002]),
+            hazard_ventilated=np.array([0.004]),
+            hazard_stepdown=np.array([0.0005]),
+            ward_wait_excess=np.array([0.001]),
+            icu_wait_excess=np.array([0.01]),
+            ventilated_wait_excess=np.array([0.02]),
+            unventilated_hazard_per_hour=0.05,
         )
 
     def schedule(self, time: float, kind: int, patient: Patient) -> None:
         patient.epoch += 1
+        patient.plan_time, patient.plan_kind = time, kind
         self.events.append((time, kind, patient.patient_id))
 
-    def finish(self, patient: Patient, outcome: str) -> None:
+    def set_risk(self, patient: Patient, bed: int | None = None) -> None:
+        patient.hazard_rate = self.policy.hazard_rate(
+            patient, patient.bed if bed is None else bed, patient.on_ventilator
+        )
+
+    def finish(self, patient: Patient, outcome: str, at: float | None = None) -> None:
         self.finished.append((patient.patient_id, outcome))
         patient.remove()
+
+    def forget_teleconsult(self, patient: Patient) -> None:
+        pass
 
     def transfer_out(self, patient: Patient, source: Any, reason: str) -> bool:
         return False
@@ -67,11 +80,14 @@ def _patient(model: Calendar, pid: int, need: int, acuity: int, **extra: Any) ->
         extra.get("los", 24.0),
         extra.get("escalate", math.nan),
         extra.get("los_icu", 48.0),
-        extra.get("u_death", 0.5),
+        extra.get("death_clock", 0.5),
         0.5,
         0.0,
         0.0,
         7,
+        extra.get("vent_on_escalation", False),
+        extra.get("stepdown", 0.0),
+        extra.get("readmit_after", math.nan),
     )
 
 
@@ -155,14 +171,12 @@ def test_a_free_icu_bed_is_not_held_for_a_patient_waiting_for_a_ventilator() -> 
     assert [e[2] for e in hospital.icu_queue] == [2]
 
 
-def _icu_full(limit_hours: float, death_share: float) -> tuple[Calendar, Hospital]:
+def _icu_full(limit_hours: float) -> tuple[Calendar, Hospital]:
     """A hospital whose one ICU bed is taken, under an ICU wait limit."""
     model = Calendar()
-    model.policy = dataclasses.replace(
-        model.policy, icu_wait_limit_hours=limit_hours, icu_wait_death_share=death_share
-    )
+    model.policy = dataclasses.replace(model.policy, icu_wait_limit_hours=limit_hours)
     hospital = Hospital(
-        model, 7, ward_beds=2, icu_beds=1, ventilators=1, ward_staffed=2, icu_staffed=1
+        model, 7, ward_beds=2, icu_beds=1, ventilators=2, ward_staffed=2, icu_staffed=1
     )
     hospital.receive(_patient(model, 1, Need.ICU, 1))
     return model, hospital
@@ -172,10 +186,12 @@ def _timeouts(model: Calendar, pid: int) -> list[float]:
     return [t for t, kind, p in model.events if kind == Event.TIMEOUT and p == pid]
 
 
-def test_an_icu_request_ends_in_death_at_the_wait_limit_for_the_death_share() -> None:
-    model, hospital = _icu_full(limit_hours=10.0, death_share=0.3)
-    patient = _patient(model, 2, Need.ICU, 2, ventilator=True, u_death=0.2)
+def test_an_ended_icu_request_goes_on_in_a_ward_bed_at_the_risk_of_one_still_waiting() -> None:
+    model, hospital = _icu_full(limit_hours=10.0)
+    patient = _patient(model, 2, Need.ICU, 2, ventilator=True, los=30.0)
     hospital.receive(patient)
+    waiting_rate = patient.hazard_rate
+    assert patient.on_ventilator and hospital.ventilators_in_use == 1  # ventilated boarding
     model.now = 4.0
     hospital.timeout(patient)
     assert _timeouts(model, 2) == [4.0, 8.0]
@@ -184,26 +200,16 @@ def test_an_icu_request_ends_in_death_at_the_wait_limit_for_the_death_share() ->
     assert _timeouts(model, 2)[-1] == pytest.approx(10.0)  # the retry stops at the limit
     model.now = 10.0
     hospital.timeout(patient)
-    assert model.finished == [(2, "died")]
-    assert hospital.icu_queue == [] and hospital.deaths == hospital.died_waiting == 1
-    assert patient.waited_hours == pytest.approx(10.0) and math.isnan(patient.icu_time)
-
-
-def test_a_survivor_of_an_ended_icu_request_goes_on_in_a_ward_bed() -> None:
-    model, hospital = _icu_full(limit_hours=6.0, death_share=0.3)
-    patient = _patient(model, 2, Need.ICU, 2, ventilator=True, u_death=0.65, los=30.0)
-    hospital.receive(patient)
-    model.now = 6.0
-    hospital.timeout(patient)
-    assert patient.need == Need.WARD and not patient.ventilator
-    assert patient.bed == Bed.WARD and hospital.ward_occupied == 1 and not patient.waiting
-    assert patient.u_death == pytest.approx(0.5)  # (0.65 - 0.3) / 0.7: a fresh uniform
-    assert (36.0, Event.DISCHARGE, 2) in model.events
-    assert hospital.icu_requests_withdrawn == 1 and model.finished == []
+    assert patient.need == Need.WARD and patient.icu_denied and patient.bed == Bed.WARD
+    assert hospital.icu_queue == [] and hospital.icu_requests_withdrawn == 1
+    assert (40.0, Event.DISCHARGE, 2) in model.events and model.finished == []
+    # denied care never lowers risk: at least the ICU's own, as high as while waiting
+    in_icu = model.policy.hazard_ventilated[0]
+    assert patient.hazard_rate == pytest.approx(waiting_rate) and patient.hazard_rate > in_icu
 
 
 def test_an_escalated_patient_whose_icu_request_ends_keeps_the_ward_bed() -> None:
-    model, hospital = _icu_full(limit_hours=12.0, death_share=0.0)
+    model, hospital = _icu_full(limit_hours=12.0)
     patient = _patient(model, 2, Need.WARD, 3, escalate=5.0, los_icu=40.0)
     hospital.receive(patient)
     model.now = 5.0
@@ -215,8 +221,8 @@ def test_an_escalated_patient_whose_icu_request_ends_keeps_the_ward_bed() -> Non
 
 
 def test_without_a_limit_an_icu_request_waits_on() -> None:
-    model, hospital = _icu_full(limit_hours=math.inf, death_share=0.3)
-    patient = _patient(model, 2, Need.ICU, 2, u_death=0.0)
+    model, hospital = _icu_full(limit_hours=math.inf)
+    patient = _patient(model, 2, Need.ICU, 2)
     hospital.receive(patient)
     model.now = 1000.0
     hospital.timeout(patient)
@@ -224,7 +230,7 @@ def test_without_a_limit_an_icu_request_waits_on() -> None:
 
 
 def test_a_patient_who_waited_elsewhere_has_the_rest_of_the_icu_wait_limit() -> None:
-    model, hospital = _icu_full(limit_hours=10.0, death_share=0.0)
+    model, hospital = _icu_full(limit_hours=10.0)
     patient = _patient(model, 2, Need.ICU, 2)
     patient.waited_hours = 8.0  # at the hospital it was transferred from
     model.now = 20.0
@@ -233,3 +239,107 @@ def test_a_patient_who_waited_elsewhere_has_the_rest_of_the_icu_wait_limit() -> 
     model.now = 22.0
     hospital.timeout(patient)
     assert patient.need == Need.WARD and patient.bed == Bed.WARD
+
+
+def test_a_boarder_without_a_ventilator_runs_the_higher_hazard_until_one_frees() -> None:
+    model, hospital = _icu_full(limit_hours=math.inf)
+    hospital.set_ventilators_available(1)  # the other one failed
+    first = _patient(model, 2, Need.ICU, 1, ventilator=True)
+    hospital.receive(first)
+    assert first.on_ventilator
+    second = _patient(model, 3, Need.ICU, 1, ventilator=True)
+    model.now = 1.0
+    hospital.receive(second)
+    assert not second.on_ventilator and hospital.ventilators_in_use == 1
+    short = second.hazard_rate
+    assert short == pytest.approx(first.hazard_rate + model.policy.unventilated_hazard_per_hour)
+    model.now = 2.0
+    hospital.set_ventilators_available(2)  # repaired, it comes back
+    assert second.on_ventilator and second.hazard_rate < short
+    assert model.events[-1] == (second.plan_time, second.plan_kind, 3)  # booked again
+
+
+def test_a_failed_ventilator_stays_with_its_patient_but_takes_no_new_one() -> None:
+    model, hospital = _icu_full(limit_hours=math.inf)
+    hospital.receive(_patient(model, 2, Need.ICU, 1, ventilator=True))
+    hospital.set_ventilators_available(0)
+    assert hospital.ventilators_in_use == 1
+    later = _patient(model, 3, Need.ICU, 1, ventilator=True)
+    hospital.receive(later)
+    assert not later.on_ventilator and hospital.vent_queue
+
+
+def test_an_escalation_draws_its_ventilator_need() -> None:
+    model = Calendar()
+    hospital = Hospital(
+        model, 7, ward_beds=2, icu_beds=2, ventilators=2, ward_staffed=2, icu_staffed=2
+    )
+    patient = _patient(model, 2, Need.WARD, 3, escalate=5.0, vent_on_escalation=True)
+    hospital.receive(patient)
+    model.now = 5.0
+    hospital.escalate(patient)
+    assert patient.ventilator and patient.on_ventilator and patient.bed == Bed.ICU
+
+
+def test_after_the_icu_a_patient_steps_down_to_a_ward_bed_then_home() -> None:
+    model = Calendar()
+    hospital = Hospital(
+        model, 7, ward_beds=1, icu_beds=1, ventilators=1, ward_staffed=1, icu_staffed=1
+    )
+    patient = _patient(model, 2, Need.ICU, 1, ventilator=True, los=48.0, stepdown=72.0)
+    hospital.receive(patient)
+    model.now = 48.0
+    hospital.discharge(patient)
+    assert patient.bed == Bed.WARD and patient.stepdown and patient.need == Need.WARD
+    assert hospital.icu_occupied == 0 and hospital.ventilators_in_use == 0
+    assert (120.0, Event.DISCHARGE, 2) in model.events
+    model.now = 120.0
+    hospital.discharge(patient)
+    assert model.finished == [(2, "discharged")] and hospital.ward_occupied == 0
+
+
+def test_a_step_down_patient_waits_in_the_icu_bed_for_a_ward_bed() -> None:
+    model = Calendar()
+    hospital = Hospital(
+        model, 7, ward_beds=1, icu_beds=1, ventilators=1, ward_staffed=1, icu_staffed=1
+    )
+    hospital.receive(_patient(model, 1, Need.WARD, 3, los=100.0))
+    patient = _patient(model, 2, Need.ICU, 2, los=24.0, stepdown=48.0, readmit_after=10.0)
+    hospital.receive(patient)
+    model.now = 24.0
+    hospital.discharge(patient)
+    assert patient.bed == Bed.ICU and patient.waiting and hospital.icu_occupied == 1
+    model.now = 30.0
+    hospital.discharge(_ward_patient(hospital, 1))
+    assert patient.bed == Bed.WARD and hospital.icu_occupied == 0
+    assert (40.0, Event.ESCALATE, 2) in model.events  # readmitted to the ICU from the ward
+    model.now = 40.0
+    hospital.escalate(patient)
+    assert patient.readmitted and patient.bed == Bed.ICU and hospital.icu_readmissions == 1
+    assert patient.los_hours == 24.0  # as long as the first ICU stay
+
+
+def _ward_patient(hospital: Hospital, pid: int) -> Patient:
+    for agent in hospital.model.agents:
+        if isinstance(agent, Patient) and agent.patient_id == pid:
+            return agent
+    raise LookupError(pid)
+
+
+@pytest.mark.parametrize("need", [Need.WARD, Need.ICU])
+@pytest.mark.parametrize("ventilator", [False, True])
+def test_denied_care_never_lowers_the_hazard(need: int, ventilator: bool) -> None:
+    model = Calendar()
+    patient = _patient(model, 2, need, 2, ventilator=ventilator and need == Need.ICU)
+    policy = model.policy
+    right_bed = Bed.ICU if need == Need.ICU else Bed.WARD
+    in_bed = policy.hazard_rate(patient, right_bed, True)
+    for bed in (Bed.NONE, Bed.WARD):
+        for on in (False, True):
+            if bed == right_bed:
+                continue
+            assert policy.hazard_rate(patient, bed, on) >= in_bed
+    patient.icu_denied = need == Need.ICU
+    if patient.icu_denied:
+        patient.need = Need.WARD
+        assert policy.hazard_rate(patient, Bed.WARD, True) >= in_bed

@@ -110,7 +110,9 @@ def _single_hospital_run(
 def test_boarding_queue_matches_erlang_c() -> None:
     beds, load, los_days = 8, 6.0, 1.0
     waited, waits = [], []
-    for seed in range(8):
+    # near saturation the chance of waiting drifts slowly; 16 seeds keep its standard error
+    # near 0.015
+    for seed in range(16):
         patients, _ = _single_hospital_run(beds, load, los_days, seed, 720.0, days=300)
         admitted = patients[patients["admit_time"].notna()]
         # skip the first days, while the empty hospital fills up
@@ -139,24 +141,22 @@ def test_loss_system_matches_erlang_b() -> None:
 
 @pytest.mark.slow
 def test_icu_requests_that_end_at_the_wait_limit_match_mmc_with_deterministic_patience() -> None:
-    beds, load, los_days, limit, death_share = 6, 7.5, 1.0, 8.0, 0.27
-    ended, died = [], []
+    beds, load, los_days, limit = 6, 7.5, 1.0, 8.0
+    ended = []
     for seed in range(10):
-        patients = _icu_run(beds, load, los_days, limit, death_share, seed, days=200)
+        patients = _icu_run(beds, load, los_days, limit, seed, days=200)
         never_in_icu = patients["icu_time"].isna()
         still_waiting = (patients["need"] == Need.ICU) & (patients["outcome"] == "in_system")
         gone = patients[never_in_icu & ~still_waiting]
         ended.append(len(gone) / len(patients[~still_waiting]))
-        died.append(float((gone["outcome"] == "died").mean()))
+        assert gone["icu_denied"].all()
     expected = abandonment_mmc_deterministic_patience(beds, load, 1.0 / (los_days * 24.0), limit)
     assert np.mean(ended) == pytest.approx(expected, abs=0.03)
-    assert np.mean(died) == pytest.approx(death_share, abs=0.03)
 
 
-def _icu_run(
-    beds: int, load: float, los_days: float, limit: float, death_share: float, seed: int, days: int
-) -> Any:
-    """One hospital whose patients all need an ICU bed (no ventilators), none transferred."""
+def _icu_run(beds: int, load: float, los_days: float, limit: float, seed: int, days: int) -> Any:
+    """One hospital whose patients all need an ICU bed (no ventilators, no step-down, no
+    readmission, no deaths), none transferred."""
     icu_only = {
         "share": 1.0,
         "p_icu": 1.0,
@@ -165,6 +165,8 @@ def _icu_run(
         "los_icu_days": los_days,
         "p_death_ward": 0.0,
         "p_death_icu": 0.0,
+        "los_stepdown_days": 0.0,
+        "p_icu_readmission": 0.0,
     }
     result = _poisson_run(
         load,
@@ -178,7 +180,6 @@ def _icu_run(
             "capacity.initial_ward_occupancy": 0.0,
             "care.max_transfers_per_patient": 0,
             "care.icu_wait_limit_hours": limit,
-            "care.icu_wait_death_share": death_share,
         },
     )
     patients = result.to_pandas("patients")

@@ -1,0 +1,160 @@
+"""The hazard of death in the running twin against closed forms.
+
+With exponential stays of mean L and a constant hazard h a stay ends in death with probability
+hL / (1 + hL), and everyone leaves the bed after L / (1 + hL) on average: the base hazards are
+solved so that the first is the condition's mortality. A patient who waits w hours at the
+waiting hazard a and then stays S hours at that same hazard (an ICU request that ended) dies
+with probability 1 - exp(-a w) / (1 + a L).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import ndtri
+
+from agents.pathway import death_probability, stay_hazard
+from tests.agents.test_queueing import _poisson_run
+
+NORMAL_QUANTILES = ndtri((np.arange(200_000) + 0.5) / 200_000)
+WARD_ONLY = {"share": 1.0, "p_icu": 0.0, "p_escalate": 0.0, "los_ward_days": 1.0}
+
+
+def _settled(result: Any, before_day: float) -> pd.DataFrame:
+    """Patients of the first hospital who arrived early enough that all of them have left."""
+    patients = result.to_pandas("patients")
+    patients = patients[patients["first_facility"] == 0]
+    start = patients["arrival_time"].min()
+    early = patients[patients["arrival_time"] < start + pd.Timedelta(days=before_day)]
+    assert (early["outcome"] != "in_system").all()
+    return early
+
+
+def _binomial_tolerance(p: float, n: int) -> float:
+    return 4.0 * math.sqrt(p * (1.0 - p) / n)
+
+
+@pytest.mark.slow
+def test_ward_mortality_is_the_conditions_and_death_comes_during_the_stay() -> None:
+    p = 0.1
+    result = _poisson_run(
+        20.0, 1.0, 3, 60, {**WARD_ONLY, "p_death_ward": p}, [{"place": 0, "ward_beds": 400}]
+    )
+    settled = _settled(result, 45)
+    died = settled["outcome"] == "died"
+    assert float(died.mean()) == pytest.approx(p, abs=_binomial_tolerance(p, len(settled)))
+    # death ends the stay at its time: everyone leaves after L / (1 + hL) = L (1 - p) on average
+    stay = (settled["end_time"] - settled["admit_time"]).dt.total_seconds() / 86400.0
+    assert float(stay.mean()) == pytest.approx(1.0 - p, rel=0.05)
+    assert float(stay[died].mean()) == pytest.approx(1.0 - p, rel=0.12)
+
+
+@pytest.mark.slow
+def test_lognormal_stays_keep_the_conditions_mortality() -> None:
+    p = 0.08
+    result = _poisson_run(
+        20.0,
+        1.0,
+        4,
+        60,
+        {**WARD_ONLY, "p_death_ward": p},
+        [{"place": 0, "ward_beds": 400}],
+        **{"demand.los_distribution": "lognormal", "demand.los_cv": 0.9},
+    )
+    settled = _settled(result, 40)
+    died = float((settled["outcome"] == "died").mean())
+    assert died == pytest.approx(p, abs=_binomial_tolerance(p, len(settled)))
+
+
+def _icu_denied_run(ventilators: int, p_ventilator: float, seed: int) -> pd.DataFrame:
+    """A hospital without ICU beds: every ICU request ends after 12 hours and the patient goes
+    on in a ward bed for the ICU stay."""
+    course = {
+        "share": 1.0,
+        "p_icu": 1.0,
+        "p_ventilator": p_ventilator,
+        "p_escalate": 0.0,
+        "los_icu_days": 2.0,
+        "p_death_icu": 0.2,
+        "p_death_ventilated": 0.3,
+        "los_stepdown_days": 0.0,
+        "p_icu_readmission": 0.0,
+    }
+    result = _poisson_run(
+        30.0,
+        2.0,
+        seed,
+        80,
+        course,
+        [{"place": 0, "ward_beds": 600, "icu_beds": 0, "ventilators": ventilators}],
+        **{
+            "care.max_transfers_per_patient": 0,
+            "care.icu_wait_limit_hours": 12.0,
+            "equipment.ventilator_mtbf_hours": None,
+            "equipment.ventilator_maintenance_every_days": None,
+        },
+    )
+    return _settled(result, 60)
+
+
+@pytest.mark.slow
+def test_an_ended_icu_request_dies_at_the_waiting_hazard() -> None:
+    settled = _icu_denied_run(ventilators=0, p_ventilator=0.0, seed=5)
+    mean_hours, p, risk_per_hour = 48.0, 0.2, 0.015
+    a = stay_hazard(p, mean_hours, None) + risk_per_hour * -math.log1p(-p)
+    expected = 1.0 - math.exp(-12.0 * a) / (1.0 + a * mean_hours)
+    # every request ended at the limit, or the patient died waiting before it
+    assert (settled["icu_denied"] | settled["died_waiting"]).all()
+    assert settled["icu_time"].isna().all()
+    died = float((settled["outcome"] == "died").mean())
+    assert died == pytest.approx(expected, abs=_binomial_tolerance(expected, len(settled)))
+    # denied care never lowers risk: above the ICU's own mortality
+    assert died > p
+
+
+@pytest.mark.slow
+def test_without_a_ventilator_the_hazard_rises_by_the_unventilated_excess() -> None:
+    settled = _icu_denied_run(ventilators=0, p_ventilator=1.0, seed=6)
+    mean_hours, p, risk_per_hour, unventilated = 48.0, 0.3, 0.015, 0.02
+    a = stay_hazard(p, mean_hours, None) + risk_per_hour * -math.log1p(-p) + unventilated
+    expected = 1.0 - math.exp(-12.0 * a) / (1.0 + a * mean_hours)
+    died = float((settled["outcome"] == "died").mean())
+    assert died == pytest.approx(expected, abs=_binomial_tolerance(expected, len(settled)))
+    with_one = _icu_denied_run(ventilators=50, p_ventilator=1.0, seed=6)
+    assert float((with_one["outcome"] == "died").mean()) < died - 0.1
+
+
+@given(
+    st.floats(0.0, 0.05),
+    st.floats(0.0, 0.05),
+    st.floats(0.0, 500.0),
+    st.floats(0.0, 500.0),
+    st.floats(0.0, 500.0),
+)
+def test_a_longer_wait_never_means_a_lower_death_probability(
+    hazard: float, excess: float, wait: float, more: float, stay: float
+) -> None:
+    assert death_probability(hazard, excess, wait + more, stay) >= death_probability(
+        hazard, excess, wait, stay
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.001, 0.95), st.floats(1.0, 2000.0), st.sampled_from([None, 0.3, 0.9, 2.0]))
+def test_the_stay_hazard_gives_the_mortality_it_was_solved_for(
+    p: float, mean_hours: float, cv: float | None
+) -> None:
+    h = stay_hazard(p, mean_hours, cv)
+    if cv is None:
+        assert h * mean_hours / (1.0 + h * mean_hours) == pytest.approx(p, rel=1e-9)
+        return
+    # check against a fine grid of lognormal quantiles, not the quadrature that solved it
+    sigma = math.sqrt(math.log1p(cv * cv))
+    stays = mean_hours * np.exp(sigma * NORMAL_QUANTILES - sigma * sigma / 2)
+    assert float(np.mean(-np.expm1(-h * stays))) == pytest.approx(p, abs=2e-4)
