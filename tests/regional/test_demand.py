@@ -529,6 +529,26 @@ def test_course_shares_match_their_parameters() -> None:
         _within(float(icu_after[sel].mean()), mean, cv * mean / math.sqrt(sel.sum()), z=5)
 
 
+def test_course_draws_are_independent_of_the_onset_and_of_each_other() -> None:
+    """With flat profiles, neither the onset time nor the condition tells anything about the
+    rest of the course: each draw has its own uniform."""
+    m = _model(**FLAT, conditions=COURSES)
+    block = 3
+    out = m.generate_block(
+        _places(300, population=100_000.0, minor_rate_per_1000_year=100.0), block
+    )
+    offset = out["onset"] - block * BLOCK_HOURS
+    for c in range(len(m.courses.names)):
+        sel = out["condition"] == c
+        n = int(sel.sum())
+        _within(float(offset[sel].mean()), BLOCK_HOURS / 2, BLOCK_HOURS / math.sqrt(12 * n))
+        _within(float(np.mean(out["need"][sel] == 0)), 0.5, math.sqrt(0.25 / n))
+    early = offset < BLOCK_HOURS / 2
+    for need in (0, 1, 2):
+        p = float(np.mean(out["need"] == need))
+        _within(float(np.mean(out["need"][early] == need)), p, math.sqrt(p * (1 - p) / early.sum()))
+
+
 # -- lengths of stay -------------------------------------------------------------------------
 
 GRID = (np.arange(2_000_000) + 0.5) / 2_000_000  # uniforms as a fine quadrature grid
