@@ -490,7 +490,17 @@ def test_course_shares_match_their_parameters() -> None:
         ),
     )
     out = m.generate_block(places, 0)
-    assert {"ventilator", "u_death", "u_tele", "acuity"} <= out.keys()
+    assert {"ventilator", "death_clock", "u_tele", "acuity"} <= out.keys()
+    # the death clock is a unit exponential; the ventilator need is drawn for every ICU need
+    clock = out["death_clock"]
+    _within(float(clock.mean()), 1.0, 1.0 / math.sqrt(len(clock)))
+    _within(float(np.mean(clock > 1.0)), math.exp(-1.0), 0.5 / math.sqrt(len(clock)))
+    escalating = ~np.isnan(out["escalate_after_hours"])
+    assert not out["vent_on_escalation"][~escalating].any()
+    assert not out["ventilator"][out["need"] != 2].any()
+    ever_icu = (out["need"] == 2) | escalating
+    assert (out["los_stepdown_hours"][ever_icu] > 0).all()
+    assert (out["los_stepdown_hours"][~ever_icu] == 0).all()
     assert all(len(v) == len(out["patient_id"]) for v in out.values())
     need, cond, los = out["need"], out["condition"], out["los_hours"]
     after, icu_after = out["escalate_after_hours"], out["los_icu_after_hours"]
