@@ -60,6 +60,7 @@ class Hospital(mesa.Agent):
         self.ward_occupied = 0
         self.icu_occupied = 0
         self.ventilators_in_use = 0
+        self.ward_on_oxygen = 0
         self.in_ed = 0
         self.ward_queue: list[QueueEntry] = []
         self.icu_queue: list[QueueEntry] = []
@@ -147,6 +148,8 @@ class Hospital(mesa.Agent):
             self.admissions += 1
         self.ward_occupied += 1
         patient.bed = Bed.WARD
+        if self.network.policy.oxygen_ward[patient.condition]:
+            self.ward_on_oxygen += 1
         if math.isnan(patient.admit_time):
             patient.admit_time = now
         self.network.set_risk(patient, Bed.WARD)
@@ -164,6 +167,8 @@ class Hospital(mesa.Agent):
         from_ward = patient.bed == Bed.WARD
         if from_ward:
             self.ward_occupied -= 1
+            if self.network.policy.oxygen_ward[patient.condition]:
+                self.ward_on_oxygen -= 1
         else:
             self.admissions += 1
         self.icu_occupied += 1
@@ -294,6 +299,8 @@ class Hospital(mesa.Agent):
     def _free_bed(self, patient: Patient) -> None:
         if patient.bed == Bed.WARD:
             self.ward_occupied -= 1
+            if self.network.policy.oxygen_ward[patient.condition]:
+                self.ward_on_oxygen -= 1
         elif patient.bed == Bed.ICU:
             self.icu_occupied -= 1
         self._release_ventilator(patient)
@@ -386,6 +393,16 @@ class Hospital(mesa.Agent):
         return answer, policy.teleconsult_decision(need, u_tele)
 
     # -- state --------------------------------------------------------------------------------
+
+    def oxygen_demand_lpm(self, ward: float, icu: float, ventilated: float) -> float:
+        """Litres of oxygen a minute its patients breathe now (those on a ventilator at the
+        ventilated flow, the rest of the ICU and the ward patients on oxygen at theirs)."""
+        in_icu_unventilated = max(0, self.icu_occupied - self.ventilators_in_use)
+        return (
+            self.ventilators_in_use * ventilated
+            + in_icu_unventilated * icu
+            + self.ward_on_oxygen * ward
+        )
 
     @property
     def waiting(self) -> int:

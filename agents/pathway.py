@@ -87,6 +87,8 @@ class CarePolicy:
     icu_wait_excess: np.ndarray
     ventilated_wait_excess: np.ndarray
     unventilated_hazard_per_hour: float = 0.0
+    no_oxygen_hazard_per_hour: float = 0.0
+    oxygen_ward: tuple[bool, ...] = ()  # by condition: ward patients on oxygen
     icu_wait_limit_hours: float = math.inf
 
     def hazard_rate(self, patient: Patient, bed: int, ventilated: bool) -> float:
@@ -106,6 +108,16 @@ class CarePolicy:
             base = float(self.hazard_stepdown[c] if patient.stepdown else self.hazard_ward[c])
             return base if bed != Bed.NONE else base + float(self.ward_wait_excess[c])
         return 0.0
+
+    def on_oxygen(self, patient: Patient) -> bool:
+        """Whether the patient breathes the hospital's oxygen: in the ICU, on a ventilator, or
+        in a ward bed with a condition treated with oxygen."""
+        bed = patient.bed
+        return (
+            bed == Bed.ICU
+            or patient.on_ventilator
+            or (bed == Bed.WARD and bool(self.oxygen_ward[patient.condition]))
+        )
 
     def teleconsult_decision(self, need: int, u_tele: float) -> str:
         """The hub's answer: keep the patient at the clinic or transfer."""

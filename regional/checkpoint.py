@@ -307,6 +307,15 @@ def _facilities_table(model: ShardModel) -> pa.Table:
     columns["ventilators_available"] = pa.array(
         [getattr(f, "ventilators_available", 0) for f in facilities], pa.int32()
     )
+    rows = {h.facility_id: i for i, h in enumerate(model.hospitals)}
+    stock = model.oxygen.stock_litres
+    columns["oxygen_litres"] = pa.array(
+        [float(stock[rows[f.facility_id]]) if f.facility_id in rows else 0.0 for f in facilities],
+        pa.float64(),
+    )
+    columns["oxygen_short"] = pa.array(
+        [f.facility_id in model._no_oxygen for f in facilities], pa.bool_()
+    )
     return pa.table(columns)
 
 
@@ -322,8 +331,13 @@ def _arrivals_table(model: ShardModel) -> pa.Table:
 
 def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
     units: dict[int, list[bool]] = {}
+    oxygen: dict[int, float] = {}
+    model._no_oxygen = set()
     for row in table.to_pylist():
         units[row["facility_id"]] = row["ventilators_up"]
+        oxygen[row["facility_id"]] = row["oxygen_litres"]
+        if row["oxygen_short"]:
+            model._no_oxygen.add(row["facility_id"])
         facility = model.facilities.get(row["facility_id"])
         if facility is None:
             raise CheckpointError(
@@ -338,6 +352,8 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
         if hasattr(facility, "ventilators_available"):
             facility.ventilators_available = row["ventilators_available"]
     model.fleet.restore([units[h.facility_id] for h in model.hospitals])
+    model.oxygen.stock_litres = np.array([oxygen[h.facility_id] for h in model.hospitals])
+    model.oxygen.short = np.array([h.facility_id in model._no_oxygen for h in model.hospitals])
 
 
 def _restore_patients(model: ShardModel, table: pa.Table) -> None:

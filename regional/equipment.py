@@ -84,3 +84,32 @@ class VentilatorFleet:
     def restore(self, by_hospital: list[list[bool]]) -> None:
         """Set the units' state from ``state_by_hospital``'s output."""
         self.up = np.array([up for units in by_hospital for up in units], dtype=bool)
+
+
+class OxygenSupply:
+    """Medical oxygen of a shard's hospitals: a supply rate, a reserve in tanks, and demand.
+
+    Each hospital receives ``supply_lpm`` litres a minute (its plant or deliveries, times the
+    scenario's outage factor while one lasts) and holds up to ``reserve_hours`` of that supply
+    in tanks, full at the start. Each window the reserve gains the supply and loses the demand
+    of the patients on oxygen at the window start; a hospital whose reserve would not cover the
+    window is short of oxygen for all of it (its patients on oxygen run a higher hazard).
+    """
+
+    def __init__(self, supply_lpm: np.ndarray, reserve_hours: float) -> None:
+        self.supply_lpm = np.asarray(supply_lpm, dtype=np.float64)
+        self.capacity_litres = self.supply_lpm * reserve_hours * 60.0
+        self.stock_litres = self.capacity_litres.copy()
+        self.short = np.zeros(len(self.supply_lpm), dtype=bool)
+
+    def advance(self, demand_lpm: np.ndarray, supply_share: np.ndarray, hours: float) -> np.ndarray:
+        """Draw one window of ``hours``; return which hospitals are short during it."""
+        stock = self.stock_litres + (self.supply_lpm * supply_share - demand_lpm) * hours * 60.0
+        self.short = stock < 0.0
+        self.stock_litres = np.clip(stock, 0.0, self.capacity_litres)
+        return self.short
+
+    def reserve_hours_left(self) -> np.ndarray:
+        """Hours of normal supply left in the tanks, by hospital."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.supply_lpm > 0, self.stock_litres / self.supply_lpm / 60.0, 0.0)

@@ -451,6 +451,8 @@ def care_policy(scenario: Scenario) -> CarePolicy:
         icu_wait_excess=icu_per_hour * whole_stay(courses.p_death_icu),
         ventilated_wait_excess=icu_per_hour * whole_stay(courses.p_death_ventilated),
         unventilated_hazard_per_hour=c.unventilated_hazard_per_hour,
+        no_oxygen_hazard_per_hour=c.no_oxygen_hazard_per_hour,
+        oxygen_ward=tuple(name == "respiratory" for name in courses.names),
     )
 
 
@@ -474,6 +476,8 @@ FACILITY_SPEC_COLUMNS = (
     "hub_id",
     "linked",
     "place_id",
+    "region",
+    "country",
 )
 
 
@@ -504,6 +508,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         access_hours=d["access_minutes"].to_numpy(dtype=np.float64) / 60.0,
     )
     road = _road_by_source(network, directory)
+    e = s.equipment
     specs = []
     for shard in range(s.shards):
         own = f[f["shard"] == shard].sort_values("facility_id")
@@ -527,6 +532,25 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 ventilator_mttr_hours=s.equipment.ventilator_mttr_hours,
                 ventilator_maintenance_every_days=s.equipment.ventilator_maintenance_every_days,
                 ventilator_maintenance_hours=s.equipment.ventilator_maintenance_hours,
+                oxygen_lpm=(
+                    e.oxygen_lpm_ward_respiratory,
+                    e.oxygen_lpm_icu,
+                    e.oxygen_lpm_ventilated,
+                ),
+                oxygen_supply_lpm_per_bed=(
+                    e.oxygen_supply_lpm_per_ward_bed,
+                    e.oxygen_supply_lpm_per_icu_bed,
+                ),
+                oxygen_reserve_hours=e.oxygen_reserve_hours,
+                oxygen_outages=tuple(
+                    (
+                        o.start_day * 24.0,
+                        (o.start_day + o.days) * 24.0,
+                        o.supply_share,
+                        tuple(o.regions),
+                    )
+                    for o in e.oxygen_outages
+                ),
                 road_minutes={
                     int(i): road[int(i)] for i in own["facility_id"].to_numpy() if int(i) in road
                 },

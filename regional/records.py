@@ -63,6 +63,7 @@ TIMESERIES_LOG_SCHEMA = pa.schema(
         ("waiting", pa.int32()),
         ("in_ed", pa.int32()),
         ("ventilators_available", pa.int32()),
+        ("oxygen_short", pa.int32()),
     ]
 )
 

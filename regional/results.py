@@ -278,6 +278,7 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
             "ventilators_in_use": table.column("ventilators_in_use"),
             "waiting": table.column("waiting"),
             "in_ed": table.column("in_ed"),
+            "oxygen_short": table.column("oxygen_short"),
         }
     )
 

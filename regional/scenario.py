@@ -277,6 +277,13 @@ class Care(_Strict):
         description="relative rise of the death risk of an ICU-level patient per hour without an "
         "ICU bed: 1.5% per hour of delay (Cardoso et al., Crit Care 2011;15:R28, Londrina, BR)",
     )
+    no_oxygen_hazard_per_hour: float = Field(
+        default=0.05,
+        ge=0,
+        le=10,
+        description="extra hazard of death per hour of a patient on oxygen in a hospital that "
+        "has run out (assumption: half die within about 14 hours)",
+    )
     unventilated_hazard_per_hour: float = Field(
         default=0.02,
         ge=0,
@@ -295,6 +302,17 @@ class Care(_Strict):
         le=8760,
         description="hours waited for a bed after which an ICU request ends and the patient goes "
         "on in a ward bed at the risk of one still waiting (None: no limit)",
+    )
+
+
+class OxygenOutage(_Strict):
+    """Oxygen supply cut to a share of normal for some days (Manaus ran out in January 2021)."""
+
+    start_day: float = Field(ge=0)
+    days: float = Field(gt=0)
+    supply_share: float = Field(ge=0, lt=1, description="share of normal supply that arrives")
+    regions: list[str] = Field(
+        default_factory=list, description="region or country codes; empty: all"
     )
 
 
@@ -327,6 +345,29 @@ class Equipment(_Strict):
         le=720,
         description="hours a ventilator is out of service for planned maintenance (assumption)",
     )
+
+    # Oxygen flows from WHO, "Oxygen sources and distribution for COVID-19 treatment centres"
+    # (2020): 10 L/min for a severe patient, 30 L/min for a critical one; ward respiratory
+    # patients at 5 L/min and the supply per bed are assumptions.
+    oxygen_lpm_ward_respiratory: float = Field(
+        default=5.0, ge=0, le=100, description="litres a minute of a respiratory ward patient"
+    )
+    oxygen_lpm_icu: float = Field(
+        default=10.0, ge=0, le=100, description="litres a minute of an ICU patient (WHO: severe)"
+    )
+    oxygen_lpm_ventilated: float = Field(
+        default=30.0, ge=0, le=200, description="litres a minute of a ventilated patient (WHO)"
+    )
+    oxygen_supply_lpm_per_icu_bed: float = Field(
+        default=25.0, ge=0, le=1000, description="supply a hospital receives per ICU bed"
+    )
+    oxygen_supply_lpm_per_ward_bed: float = Field(
+        default=2.0, ge=0, le=1000, description="supply a hospital receives per ward bed"
+    )
+    oxygen_reserve_hours: float = Field(
+        default=48.0, ge=0, le=8760, description="hours of supply the tanks hold (assumption)"
+    )
+    oxygen_outages: list[OxygenOutage] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _maintenance_fits(self) -> Equipment:

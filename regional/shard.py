@@ -34,7 +34,7 @@ from agents.patient import TRAVELLING_FIELDS
 from geodata.travel import TravelRules, haversine_km, trip_minutes
 from regional import protocol
 from regional.demand import BLOCK_HOURS, CENSUS_ID_BASE, DemandModel, PlaceTable
-from regional.equipment import VentilatorFleet
+from regional.equipment import OxygenSupply, VentilatorFleet
 from regional.records import (
     PATIENT_LOG_SCHEMA,
     REFERRAL_LOG_SCHEMA,
@@ -102,6 +102,12 @@ class ShardSpec:
     ventilator_mttr_hours: float = 72.0
     ventilator_maintenance_every_days: float | None = None
     ventilator_maintenance_hours: float = 0.0
+    # oxygen: litres a minute by patient, supply per bed, reserve, and outages as
+    # (start hour, end hour, supply share, region or country codes)
+    oxygen_lpm: tuple[float, float, float] = (0.0, 0.0, 0.0)  # ward, ICU, ventilated
+    oxygen_supply_lpm_per_bed: tuple[float, float] = (math.inf, math.inf)  # ward, ICU
+    oxygen_reserve_hours: float = 48.0
+    oxygen_outages: tuple[tuple[float, float, float, tuple[str, ...]], ...] = ()
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -139,6 +145,8 @@ class ShardModel(mesa.Model):
             spec.ventilator_maintenance_every_days,
             spec.ventilator_maintenance_hours,
         )
+        self.oxygen = OxygenSupply(self._oxygen_supply(), spec.oxygen_reserve_hours)
+        self._no_oxygen: set[int] = set()  # hospitals short of oxygen in this window
         self._block = -1
         self._arrivals: dict[str, np.ndarray] = {}
         self._arrival_next = 0
@@ -339,6 +347,9 @@ class ShardModel(mesa.Model):
         patient.hazard_rate = self.policy.hazard_rate(
             patient, patient.bed if bed is None else bed, patient.on_ventilator
         )
+        short = self._no_oxygen
+        if short and patient.facility in short and self.policy.on_oxygen(patient):
+            patient.hazard_rate += self.policy.no_oxygen_hazard_per_hour
 
     def finish(self, patient: Patient, outcome: str, at: float | None = None) -> None:
         """Log the finished episode (at ``at``, default now) and let the patient agent go."""
@@ -413,6 +424,7 @@ class ShardModel(mesa.Model):
             heapq.heapify(self._heap)
         with collector_deferred():
             self._update_ventilators(window)
+            self._update_oxygen(window)
             self._receive(inbox)
             self._admit_arrivals(end)
             self._run_events(end)
@@ -552,6 +564,7 @@ class ShardModel(mesa.Model):
                 + [c.present for c in self.clinics],
                 [h.in_ed for h in hs],
                 [h.ventilators_available for h in hs],
+                [h.facility_id in self._no_oxygen for h in hs],
             )
         )
         self._sample_index += 1
@@ -566,7 +579,7 @@ class ShardModel(mesa.Model):
             np.tile(self._sample_ids, len(self._samples)),
             np.repeat([sample[0] for sample in self._samples], n_h + n_c),
         ]
-        for j in range(1, 7):
+        for j in range(1, 8):
             pad = [] if j == 4 else zeros  # waiting already holds the clinics' patients
             columns.append(
                 np.array(
@@ -659,6 +672,50 @@ class ShardModel(mesa.Model):
             self.finish(patient, Outcome.DIED, min(at, self.now))
             return
         self.facilities[patient.facility].die(patient)
+
+    def _oxygen_supply(self) -> np.ndarray:
+        ward, icu = self.spec.oxygen_supply_lpm_per_bed
+        return np.array(
+            [h.ward_beds * ward + h.icu_beds * icu for h in self.hospitals], dtype=np.float64
+        )
+
+    def _supply_share(self, at_hours: float) -> np.ndarray:
+        """Share of normal oxygen supply that reaches each hospital at ``at_hours``."""
+        share = np.ones(len(self.hospitals))
+        if not self.spec.oxygen_outages:
+            return share
+        f = self.spec.facilities
+        rows = np.searchsorted(f["facility_id"], [h.facility_id for h in self.hospitals])
+        region, country = f["region"][rows], f["country"][rows]
+        for start, end, part, where in self.spec.oxygen_outages:
+            if start <= at_hours < end:
+                hit = np.ones(len(rows), dtype=bool)
+                if where:
+                    hit = np.isin(region, where) | np.isin(country, where)
+                share[hit] = np.minimum(share[hit], part)
+        return share
+
+    def _update_oxygen(self, window: int) -> None:
+        """Draw the window's oxygen; patients of hospitals that run short, or are supplied
+        again, change hazard."""
+        if not self.hospitals:
+            return
+        ward, icu, ventilated = self.spec.oxygen_lpm
+        demand = np.array([h.oxygen_demand_lpm(ward, icu, ventilated) for h in self.hospitals])
+        start = window * self.spec.window_hours
+        end = min(start + self.spec.window_hours, self.spec.horizon_hours)
+        short = self.oxygen.advance(demand, self._supply_share(start), end - start)
+        now_short = {
+            h.facility_id for h, s in zip(self.hospitals, short.tolist(), strict=True) if s
+        }
+        changed = now_short ^ self._no_oxygen
+        if not changed:
+            return
+        self._no_oxygen = now_short
+        for patient in list(self.agents_by_type.get(Patient, [])):
+            if patient.facility in changed and patient.epoch and self.policy.on_oxygen(patient):
+                self.set_risk(patient)
+                self.schedule(patient.plan_time, patient.plan_kind, patient)
 
     def _update_ventilators(self, window: int) -> None:
         """Ventilators in service during the window, after failures, repairs and maintenance."""

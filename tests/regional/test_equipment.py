@@ -4,9 +4,10 @@ streams of their own, and what a shortage does to patients."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from regional.equipment import VentilatorFleet
+from regional.equipment import OxygenSupply, VentilatorFleet
 from regional.runner import run_scenario
 from regional.streams import uniforms
 from tests.networks import make_facilities, make_places, network, scenario
@@ -102,3 +103,54 @@ def test_fewer_ventilators_in_a_surge_means_more_deaths() -> None:
     # the default failure and maintenance rates take about 3% of the pool out of service
     expected = 4380.0 / (4380.0 + 72.0) * (1 - 24.0 / (180.0 * 24.0))
     assert full["availability"] == pytest.approx(expected, abs=0.02)
+
+
+def test_an_oxygen_reserve_runs_out_when_its_closed_form_says() -> None:
+    supply = OxygenSupply(np.array([100.0, 100.0]), reserve_hours=48.0)
+    first_short = [None, None]
+    for window in range(80):
+        short = supply.advance(np.array([150.0, 90.0]), np.ones(2), 2.0)
+        for h in (0, 1):
+            if short[h] and first_short[h] is None:
+                first_short[h] = window
+    # 100 x 48 x 60 litres drain at 50 L/min: gone after 96 hours, the 48th 2-hour window
+    assert first_short == [48, None]
+    assert supply.reserve_hours_left()[1] == pytest.approx(48.0)  # topped up, never above
+
+
+def _oxygen_run(outage: bool) -> tuple[dict[str, float], pd.DataFrame]:
+    places = make_places([(-70.6, -33.4, 300_000), (-71.0, -33.6, 5_000)])
+    facilities = make_facilities(
+        [{"place": 0, "ward_beds": 600, "icu_beds": 40, "ventilators": 40}], places
+    )
+    scn = scenario(
+        **{
+            "days": 16,
+            "seed": 4,
+            "demand.admissions_per_1000_year": 110.0,
+            "care.max_transfers_per_patient": 0,
+            "capacity.initial_ward_occupancy": 0.7,
+            "capacity.initial_icu_occupancy": 0.7,
+            "equipment.oxygen_outages": (
+                [{"start_day": 3, "days": 9, "supply_share": 0.0}] if outage else []
+            ),
+        }
+    )
+    result = run_scenario(scn, network=network(scn, places, facilities))
+    ts = result.to_pandas("timeseries")
+    return result.summary, ts[ts["facility_id"] == 0]
+
+
+@pytest.mark.slow
+def test_running_out_of_oxygen_raises_deaths_while_it_lasts() -> None:
+    normal, normal_ts = _oxygen_run(outage=False)
+    cut, cut_ts = _oxygen_run(outage=True)
+    assert normal_ts["oxygen_short"].sum() == 0  # the default supply covers normal demand
+    start = cut_ts["time"].min()
+    short_days = (cut_ts.loc[cut_ts["oxygen_short"] == 1, "time"] - start).dt.total_seconds()
+    short_days = short_days / 86400.0
+    # with demand below the supply the 48-hour reserve lasts at least 2 days after the cut;
+    # the shortage lasts until the supply is back at day 12
+    assert 5.0 <= short_days.min() < 11.0 and 11.5 < short_days.max() < 12.0
+    assert cut["patients"] == normal["patients"]
+    assert cut["deaths"] > normal["deaths"] * 1.1
