@@ -352,6 +352,11 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         "treated_locally": _count(outcome, "treated_locally"),
         "deaths": _count(outcome, "died"),
         "died_waiting_for_icu": _died_waiting_for_icu(p),
+        "died_after_icu_request_ended": int(
+            pc.sum(pc.and_(pc.equal(outcome, "died"), p.column("icu_denied"))).as_py() or 0
+        ),
+        "deaths_at_posts": _deaths_at_posts(p, facilities),
+        "icu_readmissions": int(pc.sum(p.column("readmitted")).as_py() or 0),
         "discharged": _count(outcome, "discharged"),
         "in_system": _count(outcome, "in_system"),
         "mean_ward_occupancy": _round(np.mean(ward)) if len(ward) else None,
@@ -362,6 +367,8 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         "boarded": int((waits > 0).sum()),
         "mean_wait_hours": _round(float(np.mean(waits))) if len(waits) else 0.0,
         "p95_wait_hours": _round(float(np.percentile(waits, 95))) if len(waits) else 0.0,
+        "mean_ventilator_availability": _ventilator_availability(ts),
+        "hospital_hours_short_of_oxygen": _hours_short_of_oxygen(ts),
         "hospitals": int((facilities["kind"] == "hospital").sum()),
         "clinics": int((facilities["kind"] == "clinic").sum()),
     }
@@ -380,6 +387,30 @@ def _count(column: pa.ChunkedArray, value: str) -> int:
 def _died_waiting_for_icu(patients: pa.Table) -> int:
     """Deaths of patients who needed an ICU bed and had none (boarding, at a post, in transit)."""
     return int(pc.sum(patients.column("died_waiting")).as_py() or 0)
+
+
+def _deaths_at_posts(patients: pa.Table, facilities: pd.DataFrame) -> int:
+    """Deaths at a rural post (waiting there for an answer or for transport)."""
+    clinics = pa.array(
+        facilities.loc[facilities["kind"] == "clinic", "facility_id"].to_numpy(dtype=np.int32)
+    )
+    at_post = pc.is_in(patients.column("final_facility"), value_set=clinics)
+    return int(pc.sum(pc.and_(pc.equal(patients.column("outcome"), "died"), at_post)).as_py() or 0)
+
+
+def _ventilator_availability(ts: pa.Table) -> float | None:
+    """Ventilators in service as a share of all ventilators, over the run."""
+    total = pc.sum(ts.column("ventilators")).as_py() or 0
+    if not total:
+        return None
+    return _round((pc.sum(ts.column("ventilators_available")).as_py() or 0) / total)
+
+
+def _hours_short_of_oxygen(ts: pa.Table) -> float:
+    """Hospital-hours without enough oxygen (samples short times the sampling interval)."""
+    times = np.sort(pc.unique(ts.column("time")).to_numpy())
+    step = float(np.min(np.diff(times)) / np.timedelta64(1, "h")) if len(times) > 1 else 0.0
+    return _round((pc.sum(ts.column("oxygen_short")).as_py() or 0) * step)
 
 
 def _round(value: float) -> float:
