@@ -63,6 +63,7 @@ class Patient(mesa.Agent):
         self.escalated = False
         self.decision = ""
         self.depart_reason = ""
+        self.arrived_for = ""  # the reason of the transfer that brought the patient here
 
     @property
     def waiting(self) -> bool:

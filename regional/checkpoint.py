@@ -31,7 +31,7 @@ from agents.pathway import Bed, Event, Need
 from regional import protocol
 from regional.shard import ShardModel
 
-CHECKPOINT_SCHEMA_VERSION = 2
+CHECKPOINT_SCHEMA_VERSION = 3
 # what a patient carries as attributes, then where it stands on the calendar
 PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     *protocol.PATIENT_FIELDS,
@@ -40,6 +40,7 @@ PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     ("wait_since", pa.float64()),
     ("decision", pa.string()),
     ("depart_reason", pa.string()),
+    ("arrived_for", pa.string()),
 ]
 PATIENT_STATE_FIELDS: list[tuple[str, pa.DataType]] = [
     *PATIENT_ATTRIBUTE_FIELDS,
@@ -328,6 +329,7 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
         p.wait_since = math.nan if row["wait_since"] is None else row["wait_since"]
         p.decision = row["decision"] or ""
         p.depart_reason = row["depart_reason"] or ""
+        p.arrived_for = row["arrived_for"] or ""
         kind = row["event_kind"]
         facility = model.facilities[p.facility]
         if kind == Event.ARRIVE:

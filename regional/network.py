@@ -30,7 +30,7 @@ from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
-from regional.shard import HospitalDirectory, ShardSpec
+from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
 
 # Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
 # MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
@@ -465,6 +465,11 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         lon=hospitals["lon"].to_numpy(dtype=np.float64),
         lat=hospitals["lat"].to_numpy(dtype=np.float64),
         remote=hospitals["remote"].to_numpy(dtype=bool),
+        tier=hospitals["tier"].map(TIER_RANK).fillna(0).to_numpy(dtype=np.int8),
+    )
+    names = CourseTables.from_demand(s.demand).names
+    min_tier_icu = np.array(
+        [TIER_RANK[s.care.min_tier_icu.get(name, "general")] for name in names], dtype=np.int8
     )
     d = network.demand
     shard_of_point = f["shard"].to_numpy()[d["facility_id"].to_numpy()]
@@ -500,6 +505,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 dispatch_hours=s.care.transfer_dispatch_minutes / 60.0,
                 max_transfer_minutes=s.care.max_transfer_hours * 60.0,
                 max_transfers=s.care.max_transfers_per_patient,
+                min_tier_icu=min_tier_icu,
                 travel=network.travel,
                 road_minutes={
                     int(i): road[int(i)] for i in own["facility_id"].to_numpy() if int(i) in road

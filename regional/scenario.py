@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SCENARIO_SCHEMA_VERSION = 1
 CONDITIONS = ("respiratory", "cardiac", "trauma", "obstetric", "other")
+Tier = Literal["general", "regional", "tertiary"]
 
 
 class ScenarioError(ValueError):
@@ -263,6 +264,22 @@ class Care(_Strict):
         le=1,
         description="share of ended ICU requests that end in death (Rio: 20 of 75)",
     )
+    # Regulation centres send critical trauma and cardiac patients to referral hospitals
+    # (trauma surgery, haemodynamics); a general hospital's ICU takes the rest. Assumption:
+    # LATAM.md has no figure for the tier a condition needs.
+    min_tier_icu: dict[str, Tier] = Field(
+        default_factory=lambda: dict[str, Tier](cardiac="regional", trauma="regional"),
+        description="lowest hospital tier an ICU-need patient of a condition is transferred "
+        "to (conditions not named: general, any hospital with an ICU; assumption)",
+    )
+
+    @field_validator("min_tier_icu")
+    @classmethod
+    def _known_conditions(cls, value: dict[str, Tier]) -> dict[str, Tier]:
+        unknown = sorted(set(value) - set(CONDITIONS))
+        if unknown:
+            raise ValueError(f"unknown condition {unknown[0]!r}; expected {', '.join(CONDITIONS)}")
+        return value
 
 
 class Telemedicine(_Strict):

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from agents import CarePolicy, Event, Hospital, Outcome, Patient, RuralClinic
+from agents.pathway import Need
 from agents.patient import TRAVELLING_FIELDS
 from geodata.travel import TravelRules, haversine_km, trip_minutes
 from regional import protocol
@@ -66,6 +67,8 @@ def collector_deferred() -> Iterator[None]:
 
 
 NEAR_FIRST = 32  # hospitals tried one by one before the rest are checked at once
+# hospital tiers in the order of the services they offer: a tier offers those of the ones below
+TIER_RANK = {"general": 0, "regional": 1, "tertiary": 2}
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class HospitalDirectory:
     lon: np.ndarray
     lat: np.ndarray
     remote: np.ndarray  # bool
+    tier: np.ndarray  # int8, TIER_RANK of each hospital
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class ShardSpec:
     max_transfer_minutes: float
     max_transfers: int
     travel: TravelRules
+    # the lowest TIER_RANK a transfer destination of an ICU-need patient has, by condition code
+    min_tier_icu: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -137,7 +143,7 @@ class ShardModel(mesa.Model):
         self._far: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
         self._claimed: dict[int, dict[int, list[int]]] = {}
-        self._no_room: set[tuple[int, int, bool]] = set()  # searches that failed this window
+        self._no_room: set[tuple[int, int, bool, int]] = set()  # searches failed this window
         self.patients_log = ColumnBuffer(PATIENT_LOG_SCHEMA)
         self.transfers_log = ColumnBuffer(TRANSFER_LOG_SCHEMA)
         self.referrals_log = ColumnBuffer(REFERRAL_LOG_SCHEMA)
@@ -300,7 +306,13 @@ class ShardModel(mesa.Model):
         patient.remove()
 
     def transfer_out(self, patient: Patient, source: Hospital | RuralClinic, reason: str) -> bool:
-        """Send a patient to the nearest hospital with room on the board; False if none."""
+        """Send a patient to the nearest hospital with room on the board; False if none.
+
+        A minor case goes to the nearest emergency department; a patient who came here by a
+        ``no_bed`` transfer waits here for a bed rather than move on for want of one again.
+        """
+        if reason == "no_bed" and patient.arrived_for == "no_bed":
+            return False
         destination, minutes = self._choose_destination(source.facility_id, patient)
         if destination < 0:
             return False
@@ -411,6 +423,7 @@ class ShardModel(mesa.Model):
     def _admit_transfer(self, row: dict[str, Any]) -> None:
         patient = Patient.from_state(self, row)
         patient.facility = row["to_facility"]
+        patient.arrived_for = row["reason"]
         self._hospital(patient).transfers_in += 1
         self._arriving += 1
         self.schedule(max(row["arrive_time"], self.now), Event.ARRIVE, patient)
@@ -593,6 +606,12 @@ class ShardModel(mesa.Model):
     def _choose_destination(self, source: int, patient: Patient) -> tuple[int, float]:
         """The nearest hospital by travel time with room on the board for this patient.
 
+        A minor case (need 0) goes to the nearest hospital in reach: it is seen in the
+        emergency department and takes no bed, so it neither needs nor claims one. A patient
+        who needs a bed goes to the nearest hospital whose board shows a free staffed bed of
+        the kind (net of that hospital's own queue) and, for the ICU, a ventilator if they are
+        ventilated and the tier ``min_tier_icu`` gives their condition.
+
         The board is as of the window start; a facility discounts the beds it has already
         claimed this window (its own record, so no other facility's decisions leak in).
         Hospitals are tried nearest first, ties in directory order; past the first few, the
@@ -600,25 +619,36 @@ class ShardModel(mesa.Model):
         """
         if patient.n_transfers >= self.spec.max_transfers:
             return -1, math.nan
-        column = 1 if patient.need == 2 else 0
-        vent = patient.need == 2 and patient.ventilator
-        if (source, column, vent) in self._no_room:
+        if patient.need == Need.NONE:
+            near = self._nearest(source)
+            if not near or near[0][1] > self.spec.max_transfer_minutes:
+                return -1, math.nan
+            return int(self.spec.hospitals.facility_id[near[0][0]]), near[0][1]
+        icu = patient.need == Need.ICU
+        column = 1 if icu else 0
+        vent = icu and patient.ventilator
+        tiers = self.spec.min_tier_icu
+        tier = int(tiers[patient.condition]) if icu and len(tiers) else 0
+        if (source, column, vent, tier) in self._no_room:
             return -1, math.nan
-        found = self._search(source, column, vent)
+        found = self._search(source, column, vent, tier)
         if found[0] < 0:
             # the board stays as it is until the window ends and claims only take room away,
             # so every later search of this kind from this source would fail too
-            self._no_room.add((source, column, vent))
+            self._no_room.add((source, column, vent, tier))
         return found
 
-    def _search(self, source: int, column: int, vent: bool) -> tuple[int, float]:
+    def _search(self, source: int, column: int, vent: bool, tier: int) -> tuple[int, float]:
         near = self._nearest(source)
         free = self._board_free
+        tiers = self.spec.hospitals.tier
         claimed = self._claimed.setdefault(source, {})
         limit = self.spec.max_transfer_minutes
         for h, m in near:
             if m > limit:
                 return -1, math.nan
+            if tiers[h] < tier:
+                continue
             c = claimed.get(h)
             if free[h, column] - (c[column] if c else 0) <= 0:
                 continue
@@ -638,7 +668,7 @@ class ShardModel(mesa.Model):
             room = room - taken[farther, column]
             if vents is not None:
                 vents = vents - taken[farther, 2]
-        ok = room > 0
+        ok = (room > 0) & (tiers[farther] >= tier)
         if vents is not None:
             ok &= vents > 0
         hit = int(np.argmax(ok))

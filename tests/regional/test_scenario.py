@@ -60,6 +60,8 @@ def test_round_trip_through_dict() -> None:
         ("base: chile\ndemand:\n  weekly_profile: [1, 2]\n", "demand.weekly_profile: expected 7"),
         ("base: chile\ndemand:\n  conditions:\n    flu: {}\n", "unknown condition 'flu'"),
         ("base: atlantis\n", "base: unknown built-in scenario 'atlantis'"),
+        ("base: chile\ncare:\n  min_tier_icu: {burns: tertiary}\n", "unknown condition 'burns'"),
+        ("base: chile\ncare:\n  min_tier_icu: {trauma: top}\n", "care.min_tier_icu.trauma: Input"),
         ("base: chile\ncapacity: [1\n", "fix the YAML syntax"),
         ("", "the file is empty"),
         ("- 1\n- 2\n", "expected a mapping"),
