@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from agents.telemedicine import OfficeHours
+
 if TYPE_CHECKING:
     from agents.clinic import RuralClinic
     from agents.hospital import Hospital
@@ -57,6 +59,11 @@ class CarePolicy:
 
     An ICU request ends once the patient has waited ``icu_wait_limit_hours`` for a bed: in death
     for a share ``icu_wait_death_share`` of patients, else the patient goes on in a ward bed.
+
+    Teleconsults of the needs in ``synchronous_needs`` go to the hub's desk, open in
+    ``office_hours`` (None: always); the others are answered ``async_answer_hours`` after the
+    request. A share ``decision_error_share`` of the ward-level cases the hub keeps at the
+    clinic needed a bed after all and re-presents ``return_after_hours`` after the answer.
     """
 
     ed_treat_hours: float
@@ -75,6 +82,11 @@ class CarePolicy:
     p_death_ventilated: np.ndarray
     icu_wait_limit_hours: float = math.inf
     icu_wait_death_share: float = 0.0
+    office_hours: OfficeHours | None = None
+    synchronous_needs: frozenset[int] = frozenset({Need.NONE, Need.WARD})
+    async_answer_hours: float = 120.0
+    decision_error_share: float = 0.0
+    return_after_hours: float = 24.0
 
     def death_probability(self, patient: Patient) -> float:
         """Risk of death at the end of a stay, rising with the hours waited for a bed."""
@@ -91,6 +103,15 @@ class CarePolicy:
         """The hub's answer: keep the patient at the clinic or transfer."""
         share = self.resolve_share if need == Need.NONE else self.resolve_share_ward
         return "treat_locally" if u_tele < share else "transfer"
+
+    def kept_in_error(self, need: int, u_tele: float) -> bool:
+        """Whether a ward-level case the hub kept at the clinic needed a bed after all.
+
+        The case was kept because ``u_tele < resolve_share_ward``; the lowest share
+        ``decision_error_share`` of that range are the errors, so the share holds exactly in
+        expectation and the draw stays the patient's own.
+        """
+        return need == Need.WARD and u_tele < self.resolve_share_ward * self.decision_error_share
 
 
 class CareNetwork(Protocol):

@@ -288,6 +288,9 @@ def _facilities_table(model: ShardModel) -> pa.Table:
     }
     for name in COUNTERS:
         columns[name] = pa.array([getattr(f, name, 0) for f in facilities], pa.int64())
+    columns["waited_hours"] = pa.array(
+        [float(getattr(f, "waited_hours", 0.0)) for f in facilities], pa.float64()
+    )
     columns["tele_free_at"] = pa.array(
         [sorted(getattr(f, "tele_free_at", [])) for f in facilities], pa.list_(pa.float64())
     )
@@ -315,6 +318,8 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
         for name in COUNTERS:
             if hasattr(facility, name):
                 setattr(facility, name, row[name])
+        if hasattr(facility, "waited_hours"):
+            facility.waited_hours = row["waited_hours"]
         if hasattr(facility, "tele_free_at"):
             facility.tele_free_at = list(row["tele_free_at"])  # a sorted list is a valid heap
 

@@ -100,6 +100,8 @@ class ShardSpec:
     max_transfer_minutes: float
     max_transfers: int
     travel: TravelRules
+    # the hour of the week (0: Monday 00:00 UTC) at the run's hour 0, for the desks' hours
+    start_hour_of_week: float = 0.0
     # the lowest TIER_RANK a transfer destination of an ICU-need patient has, by condition code
     min_tier_icu: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
@@ -212,6 +214,9 @@ class ShardModel(mesa.Model):
                     int(f["ward_staffed"][i]),
                     int(f["icu_staffed"][i]),
                     int(f["tele_specialists"][i]),
+                )
+                hospital.desk_week_offset_hours = self.spec.start_hour_of_week + float(
+                    f["utc_offset_hours"][i]
                 )
                 self.hospitals.append(hospital)
                 self.facilities[fid] = hospital
@@ -769,6 +774,9 @@ class ShardModel(mesa.Model):
         """Log every patient still here as ``in_system`` (end of the run)."""
         for patient in list(self.agents_by_type.get(Patient, [])):
             self._log_patient(patient, Outcome.IN_SYSTEM, math.nan)
+            facility = self.facilities[patient.facility]
+            if isinstance(facility, RuralClinic) and patient.waiting:
+                facility.close_wait(patient)
 
     def hand_over(self) -> Iterator[tuple[str, pa.Table]]:
         """This shard's result tables (times in hours since the start), one at a time, each log
@@ -801,6 +809,7 @@ class ShardModel(mesa.Model):
                     "icu_requests_withdrawn": fac.icu_requests_withdrawn if is_hospital else 0,
                     "teleconsults": fac.teleconsults,
                     "treated_locally": 0 if is_hospital else fac.treated_locally,
+                    "post_waited_hours": 0.0 if is_hospital else fac.waited_hours,
                 }
             )
         return (
