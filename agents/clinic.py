@@ -15,7 +15,13 @@ if TYPE_CHECKING:
 
 
 class RuralClinic(mesa.Agent):
-    """A primary-care post with no beds, linked or not to a telemedicine hub."""
+    """A primary-care post with no beds, linked or not to a telemedicine hub.
+
+    A patient here waits (``Patient.start_waiting``) from arrival until treated here or sent
+    on: for stabilisation, a teleconsult answer or a free bed elsewhere. A ward-level case the
+    hub kept here in error stops waiting while under the post's care and waits again from the
+    moment it re-presents. ``waited_hours`` sums the hours waited here.
+    """
 
     kind = "clinic"
 
@@ -32,6 +38,7 @@ class RuralClinic(mesa.Agent):
         self.teleconsults = 0
         self.deaths = 0
         self.died_waiting = 0
+        self.waited_hours = 0.0
 
     def receive(self, patient: Patient) -> None:
         """Triage: critical cases leave at once, others are teleconsulted or decided here."""
@@ -42,25 +49,37 @@ class RuralClinic(mesa.Agent):
         now = self.network.now
         self.network.set_risk(patient, Bed.NONE)  # a post has no beds: the patient waits
         if patient.need == Need.ICU:
+            patient.start_waiting(now)
             self._depart_after(patient, policy.clinic_stabilise_hours, "critical")
         elif self.linked:
+            patient.start_waiting(now)
             patient.teleconsulted = True
             self.teleconsults += 1
             self.network.request_teleconsult(patient, self)
             self.network.schedule(math.inf, Event.ANSWER, patient)  # only its death, if it comes
         elif patient.need == Need.WARD:
+            patient.start_waiting(now)
             self._depart_after(patient, policy.clinic_stabilise_hours, "no_telemedicine")
         elif patient.u_tele < policy.refer_share_without_link:
+            patient.start_waiting(now)
             self._depart_after(patient, policy.clinic_stabilise_hours, "referral")
         else:
             self.network.schedule(now + policy.clinic_treat_hours, Event.TREATED, patient)
 
     def answer(self, patient: Patient) -> None:
-        """The hub's answer arrived: treat here or send the patient on."""
+        """The hub's answer arrived: treat here or send the patient on.
+
+        A ward-level case kept here in error (``CarePolicy.kept_in_error``) stays, under the
+        post's care, and re-presents to be sent on ``return_after_hours`` later.
+        """
+        policy = self.network.policy
+        now = self.network.now
         if patient.decision == "treat_locally":
-            self.network.schedule(
-                self.network.now + self.network.policy.clinic_treat_hours, Event.TREATED, patient
-            )
+            self._stop_waiting(patient)
+            if policy.kept_in_error(patient.need, patient.u_tele):
+                self._depart_after(patient, policy.return_after_hours, "returned")
+            else:
+                self.network.schedule(now + policy.clinic_treat_hours, Event.TREATED, patient)
         else:
             self._depart_after(patient, 0.0, "teleconsult")
 
@@ -68,14 +87,23 @@ class RuralClinic(mesa.Agent):
         patient.depart_reason = reason
         self.network.schedule(self.network.now + hours, Event.DEPART, patient)
 
+    def _stop_waiting(self, patient: Patient) -> None:
+        self.waited_hours += patient.hours_waited(self.network.now) - patient.waited_hours
+        patient.stop_waiting(self.network.now)
+
     def depart(self, patient: Patient) -> None:
         """Send the patient by ambulance; if no hospital has room, wait and try again."""
+        now = self.network.now
+        if not patient.waiting:
+            patient.start_waiting(now)  # a case kept in error re-presents
+        waited = patient.hours_waited(now) - patient.waited_hours
         if self.network.transfer_out(patient, self, patient.depart_reason):
             self.present -= 1
             self.transfers_out += 1
+            self.waited_hours += waited
         else:
             self.network.schedule(
-                self.network.now + self.network.policy.transfer_retry_hours, Event.DEPART, patient
+                now + self.network.policy.transfer_retry_hours, Event.DEPART, patient
             )
 
     def die(self, patient: Patient) -> None:
@@ -92,3 +120,7 @@ class RuralClinic(mesa.Agent):
         self.present -= 1
         self.treated_locally += 1
         self.network.finish(patient, Outcome.TREATED_LOCALLY)
+
+    def close_wait(self, patient: Patient) -> None:
+        """Count the wait so far of a patient still here when the run ends."""
+        self.waited_hours += patient.hours_waited(self.network.now) - patient.waited_hours

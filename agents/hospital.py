@@ -66,6 +66,7 @@ class Hospital(mesa.Agent):
         self.icu_queue: list[QueueEntry] = []
         self.vent_queue: list[QueueEntry] = []
         self.tele_free_at = [0.0] * tele_specialists
+        self.desk_week_offset_hours = 0.0  # local hour of the week at the run's hour 0
         self.arrivals = 0
         self.admissions = 0
         self.icu_admissions = 0
@@ -382,15 +383,25 @@ class Hospital(mesa.Agent):
     def answer_teleconsult(
         self, request_time: float, need: int, u_tele: float
     ) -> tuple[float, str]:
-        """Serve a teleconsult on the first free specialist; return answer time and decision."""
+        """Serve a teleconsult; return answer time and decision.
+
+        A synchronous one goes to the first free specialist once the desk is open; an
+        asynchronous one is answered the service's delay after the request.
+        """
         policy = self.network.policy
+        self.teleconsults += 1
+        decision = policy.teleconsult_decision(need, u_tele)
+        if need not in policy.synchronous_needs:
+            return request_time + policy.async_answer_hours, decision
         if not self.tele_free_at:
             self.tele_free_at = [0.0]
         free_at = heapq.heappop(self.tele_free_at)
-        answer = max(request_time, free_at) + policy.consult_hours
+        start = max(request_time, free_at)
+        if policy.office_hours is not None:
+            start = policy.office_hours.next_open(start, self.desk_week_offset_hours)
+        answer = start + policy.consult_hours
         heapq.heappush(self.tele_free_at, answer)
-        self.teleconsults += 1
-        return answer, policy.teleconsult_decision(need, u_tele)
+        return answer, decision
 
     # -- state --------------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from agents.telemedicine import OfficeHours
+
 if TYPE_CHECKING:
     from agents.clinic import RuralClinic
     from agents.hospital import Hospital
@@ -67,6 +69,11 @@ class CarePolicy:
 
     An ICU request ends once the patient has waited ``icu_wait_limit_hours`` for a bed; the
     patient goes on in a ward bed for the ICU stay, at the hazard of one still waiting.
+
+    Teleconsults of the needs in ``synchronous_needs`` go to the hub's desk, open in
+    ``office_hours`` (None: always); the others are answered ``async_answer_hours`` after the
+    request. A share ``decision_error_share`` of the ward-level cases the hub keeps at the
+    clinic needed a bed after all and re-presents ``return_after_hours`` after the answer.
     """
 
     ed_treat_hours: float
@@ -90,6 +97,11 @@ class CarePolicy:
     no_oxygen_hazard_per_hour: float = 0.0
     oxygen_ward: tuple[bool, ...] = ()  # by condition: ward patients on oxygen
     icu_wait_limit_hours: float = math.inf
+    office_hours: OfficeHours | None = None
+    synchronous_needs: frozenset[int] = frozenset({Need.NONE, Need.WARD})
+    async_answer_hours: float = 120.0
+    decision_error_share: float = 0.0
+    return_after_hours: float = 24.0
 
     def hazard_rate(self, patient: Patient, bed: int, ventilated: bool) -> float:
         """Hazard of death per hour of ``patient`` in ``bed``, with or without a ventilator."""
@@ -123,6 +135,15 @@ class CarePolicy:
         """The hub's answer: keep the patient at the clinic or transfer."""
         share = self.resolve_share if need == Need.NONE else self.resolve_share_ward
         return "treat_locally" if u_tele < share else "transfer"
+
+    def kept_in_error(self, need: int, u_tele: float) -> bool:
+        """Whether a ward-level case the hub kept at the clinic needed a bed after all.
+
+        The case was kept because ``u_tele < resolve_share_ward``; the lowest share
+        ``decision_error_share`` of that range are the errors, so the share holds exactly in
+        expectation and the draw stays the patient's own.
+        """
+        return need == Need.WARD and u_tele < self.resolve_share_ward * self.decision_error_share
 
 
 def stay_hazard(p_death: float, mean_hours: float, cv: float | None) -> float:

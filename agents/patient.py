@@ -83,18 +83,19 @@ class Patient(mesa.Agent):
         self.escalated = False
         self.decision = ""
         self.depart_reason = ""
+        self.arrived_for = ""  # the reason of the transfer that brought the patient here
 
     @property
     def waiting(self) -> bool:
-        """Whether the patient waits for a bed now."""
+        """Whether the patient waits now: for a bed, or at a post for an answer or transport."""
         return not math.isnan(self.wait_since)
 
     def start_waiting(self, now: float) -> None:
-        """Start the clock of a wait for a bed."""
+        """Start the clock of a wait (for a bed, or at a post)."""
         self.wait_since = now
 
     def hours_waited(self, now: float) -> float:
-        """Hours waited for a bed in the episode so far, the current wait included."""
+        """Hours waited in the episode so far (for beds and at posts), the current wait included."""
         return self.waited_hours + (now - self.wait_since if self.waiting else 0.0)
 
     def stop_waiting(self, now: float) -> None:

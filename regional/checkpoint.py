@@ -43,6 +43,7 @@ PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     ("on_ventilator", pa.bool_()),
     ("plan_time", pa.float64()),
     ("plan_kind", pa.int8()),
+    ("arrived_for", pa.string()),
 ]
 PATIENT_STATE_FIELDS: list[tuple[str, pa.DataType]] = [
     *PATIENT_ATTRIBUTE_FIELDS,
@@ -291,6 +292,9 @@ def _facilities_table(model: ShardModel) -> pa.Table:
     }
     for name in COUNTERS:
         columns[name] = pa.array([getattr(f, name, 0) for f in facilities], pa.int64())
+    columns["waited_hours"] = pa.array(
+        [float(getattr(f, "waited_hours", 0.0)) for f in facilities], pa.float64()
+    )
     columns["tele_free_at"] = pa.array(
         [sorted(getattr(f, "tele_free_at", [])) for f in facilities], pa.list_(pa.float64())
     )
@@ -347,6 +351,8 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
         for name in COUNTERS:
             if hasattr(facility, name):
                 setattr(facility, name, row[name])
+        if hasattr(facility, "waited_hours"):
+            facility.waited_hours = row["waited_hours"]
         if hasattr(facility, "tele_free_at"):
             facility.tele_free_at = list(row["tele_free_at"])  # a sorted list is a valid heap
         if hasattr(facility, "ventilators_available"):
@@ -367,6 +373,7 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
         p.decision = row["decision"] or ""
         p.depart_reason = row["depart_reason"] or ""
         p.on_ventilator = row["on_ventilator"]
+        p.arrived_for = row["arrived_for"] or ""
         kind = row["event_kind"]
         facility = model.facilities[p.facility]
         if kind == Event.ARRIVE:

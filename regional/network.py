@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from agents import CarePolicy
-from agents.pathway import stay_hazard
+from agents.pathway import Need, stay_hazard
+from agents.telemedicine import OfficeHours
 from geodata.facilities import (
     COUNTRY_RULES,
     DEFAULT_RULES,
@@ -31,7 +32,7 @@ from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
-from regional.shard import HospitalDirectory, ShardSpec
+from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
 
 # Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
 # MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
@@ -258,6 +259,10 @@ def assemble(
     demand = demand_points(scenario, places, facilities)
     _staff(scenario, facilities)
     facilities["remote"] = facilities["setting"].to_numpy() == "remote"
+    offsets = places.drop_duplicates("place_id").set_index("place_id")["utc_offset_hours"]
+    facilities["utc_offset_hours"] = (
+        offsets.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
+    )
     clinic = facilities["kind"].to_numpy() == "clinic"
     fid = facilities["facility_id"].to_numpy()
     facilities["linked"] = (
@@ -265,18 +270,22 @@ def assemble(
         & (facilities["hub_id"].to_numpy() >= 0)
         & (np.mod(fid * GOLDEN, 1.0) < scenario.telemedicine.coverage)
     )
-    facilities["tele_specialists"] = _tele_specialists(scenario, facilities)
-    daily = (
-        demand["population"].to_numpy()
-        * (
-            demand["hospital_rate_per_1000_year"].to_numpy()
-            + demand["minor_rate_per_1000_year"].to_numpy()
+    daily = {
+        kind: np.bincount(
+            demand["facility_id"].to_numpy(),
+            weights=demand["population"].to_numpy()
+            * demand[f"{kind}_rate_per_1000_year"].to_numpy()
+            / 1000.0
+            / 365.25,
+            minlength=len(facilities),
         )
-        / 1000.0
-        / 365.25
-    )
-    load = np.bincount(demand["facility_id"].to_numpy(), weights=daily, minlength=len(facilities))
+        for kind in ("hospital", "minor")
+    }
+    load = daily["hospital"] + daily["minor"]
     facilities["expected_load"] = load
+    facilities["tele_specialists"] = _tele_specialists(
+        scenario, facilities, daily["hospital"], daily["minor"]
+    )
     if scenario.shards > len(facilities):
         raise ScenarioError(
             f"shards: {scenario.shards} is more than the {len(facilities)} facilities; "
@@ -349,15 +358,53 @@ def demand_points(
     )
 
 
-def _tele_specialists(scenario: Scenario, facilities: pd.DataFrame) -> np.ndarray:
-    """Specialists on duty at each hub's teleconsult desk (0 elsewhere)."""
+def expected_sync_requests_per_day(
+    scenario: Scenario, hospital_daily: np.ndarray, minor_daily: np.ndarray
+) -> np.ndarray:
+    """Expected synchronous teleconsult requests a day of each facility if it were linked.
+
+    A linked clinic teleconsults every case but the critical ones, which leave at once: its
+    minor cases, and its hospital-level cases less the share that needs the ICU (the episode
+    shares' mean of ``p_icu``, off season).
+    """
+    tele = scenario.telemedicine
+    conditions = scenario.demand.conditions.values()
+    share = np.array([c.share for c in conditions])
+    p_icu = float(np.dot(share, [c.p_icu for c in conditions]) / share.sum())
+    requests = np.zeros_like(hospital_daily)
+    if tele.ward_mode == "synchronous":
+        requests = requests + hospital_daily * (1.0 - p_icu)
+    if tele.minor_mode == "synchronous":
+        requests = requests + minor_daily
+    return requests
+
+
+def _tele_specialists(
+    scenario: Scenario,
+    facilities: pd.DataFrame,
+    hospital_daily: np.ndarray,
+    minor_daily: np.ndarray,
+) -> np.ndarray:
+    """Specialists on duty at each hub's teleconsult desk (0 elsewhere).
+
+    Offered-load rule: the requests of a week reach the desk in its open hours, so the load
+    offered to it is ``a = weekly requests / open hours a week x consult hours`` specialists,
+    and it gets ``max(1, ceil(a / desk_target_utilisation))`` of them.
+    """
     tele = scenario.telemedicine
     hub = facilities["is_hub"].to_numpy()
     if tele.specialists_per_hub is not None:
         return np.where(hub, tele.specialists_per_hub, 0).astype(np.int32)
     linked = facilities["linked"].to_numpy()
-    per_hub = np.bincount(facilities["hub_id"].to_numpy()[linked], minlength=len(facilities))
-    needed = np.maximum(1, np.ceil(per_hub / tele.clinics_per_specialist))
+    requests = expected_sync_requests_per_day(scenario, hospital_daily, minor_daily)
+    per_hub = np.bincount(
+        facilities["hub_id"].to_numpy()[linked],
+        weights=requests[linked],
+        minlength=len(facilities),
+    )
+    open_hours = (tele.office_close_hour - tele.office_open_hour) * len(tele.office_weekdays)
+    offered = per_hub * 7.0 / open_hours * tele.consult_minutes / 60.0
+    needed = np.maximum(1, np.ceil(offered / tele.desk_target_utilisation - 1e-9))
     return np.where(hub, needed, 0).astype(np.int32)
 
 
@@ -453,6 +500,17 @@ def care_policy(scenario: Scenario) -> CarePolicy:
         unventilated_hazard_per_hour=c.unventilated_hazard_per_hour,
         no_oxygen_hazard_per_hour=c.no_oxygen_hazard_per_hour,
         oxygen_ward=tuple(name == "respiratory" for name in courses.names),
+        office_hours=OfficeHours(
+            t.office_open_hour, t.office_close_hour, frozenset(t.office_weekdays)
+        ),
+        synchronous_needs=frozenset(
+            need
+            for need, mode in ((Need.NONE, t.minor_mode), (Need.WARD, t.ward_mode))
+            if mode == "synchronous"
+        ),
+        async_answer_hours=t.async_answer_hours,
+        decision_error_share=t.decision_error_share,
+        return_after_hours=t.return_after_hours,
     )
 
 
@@ -478,6 +536,7 @@ FACILITY_SPEC_COLUMNS = (
     "place_id",
     "region",
     "country",
+    "utc_offset_hours",
 )
 
 
@@ -491,6 +550,11 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         lon=hospitals["lon"].to_numpy(dtype=np.float64),
         lat=hospitals["lat"].to_numpy(dtype=np.float64),
         remote=hospitals["remote"].to_numpy(dtype=bool),
+        tier=hospitals["tier"].map(TIER_RANK).fillna(0).to_numpy(dtype=np.int8),
+    )
+    names = CourseTables.from_demand(s.demand).names
+    min_tier_icu = np.array(
+        [TIER_RANK[s.care.min_tier_icu.get(name, "general")] for name in names], dtype=np.int8
     )
     d = network.demand
     shard_of_point = f["shard"].to_numpy()[d["facility_id"].to_numpy()]
@@ -527,6 +591,11 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 dispatch_hours=s.care.transfer_dispatch_minutes / 60.0,
                 max_transfer_minutes=s.care.max_transfer_hours * 60.0,
                 max_transfers=s.care.max_transfers_per_patient,
+                start_hour_of_week=s.start.weekday() * 24.0
+                + s.start.hour
+                + s.start.minute / 60.0
+                + s.start.second / 3600.0,
+                min_tier_icu=min_tier_icu,
                 travel=network.travel,
                 ventilator_mtbf_hours=s.equipment.ventilator_mtbf_hours,
                 ventilator_mttr_hours=s.equipment.ventilator_mttr_hours,

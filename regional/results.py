@@ -339,6 +339,17 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
             ("waiting", "sum"),
         ]
     )
+    clinics = pa.array(
+        facilities.loc[facilities["kind"] == "clinic", "facility_id"].to_numpy(dtype=np.int32)
+    )
+    at_posts = (
+        ts.filter(pc.is_in(ts.column("facility_id"), value_set=clinics))
+        .group_by("time")
+        .aggregate([("waiting", "sum")])
+        .column("waiting_sum")
+        .to_numpy()
+    )
+    post_hours = tables["facilities"].column("post_waited_hours").to_numpy(zero_copy_only=False)
     ward = _ratio(by_time, "ward_occupied_sum", "ward_staffed_sum")
     icu = _ratio(by_time, "icu_occupied_sum", "icu_staffed_sum")
     waiting = by_time.column("waiting_sum").to_numpy()
@@ -369,6 +380,8 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         "p95_wait_hours": _round(float(np.percentile(waits, 95))) if len(waits) else 0.0,
         "mean_ventilator_availability": _ventilator_availability(ts),
         "hospital_hours_short_of_oxygen": _hours_short_of_oxygen(ts),
+        "peak_waiting_at_posts": int(at_posts.max()) if len(at_posts) else 0,
+        "post_waited_hours": _round(float(np.nansum(post_hours))),
         "hospitals": int((facilities["kind"] == "hospital").sum()),
         "clinics": int((facilities["kind"] == "clinic").sum()),
     }

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SCENARIO_SCHEMA_VERSION = 1
 CONDITIONS = ("respiratory", "cardiac", "trauma", "obstetric", "other")
+Tier = Literal["general", "regional", "tertiary"]
 
 
 class ScenarioError(ValueError):
@@ -303,6 +304,22 @@ class Care(_Strict):
         description="hours waited for a bed after which an ICU request ends and the patient goes "
         "on in a ward bed at the risk of one still waiting (None: no limit)",
     )
+    # Regulation centres send critical trauma and cardiac patients to referral hospitals
+    # (trauma surgery, haemodynamics); a general hospital's ICU takes the rest. Assumption:
+    # LATAM.md has no figure for the tier a condition needs.
+    min_tier_icu: dict[str, Tier] = Field(
+        default_factory=lambda: dict[str, Tier](cardiac="regional", trauma="regional"),
+        description="lowest hospital tier an ICU-need patient of a condition is transferred "
+        "to (conditions not named: general, any hospital with an ICU; assumption)",
+    )
+
+    @field_validator("min_tier_icu")
+    @classmethod
+    def _known_conditions(cls, value: dict[str, Tier]) -> dict[str, Tier]:
+        unknown = sorted(set(value) - set(CONDITIONS))
+        if unknown:
+            raise ValueError(f"unknown condition {unknown[0]!r}; expected {', '.join(CONDITIONS)}")
+        return value
 
 
 class OxygenOutage(_Strict):
@@ -317,7 +334,8 @@ class OxygenOutage(_Strict):
 
 
 class Equipment(_Strict):
-    """Ventilators: a hospital pool that fails, is repaired and is serviced on a schedule."""
+    """Ventilators, a hospital pool that fails, is repaired and is serviced on a schedule, and
+    medical oxygen, a supply per bed with a reserve in tanks."""
 
     ventilator_mtbf_hours: float | None = Field(
         default=4380.0,
@@ -345,7 +363,6 @@ class Equipment(_Strict):
         le=720,
         description="hours a ventilator is out of service for planned maintenance (assumption)",
     )
-
     # Oxygen flows from WHO, "Oxygen sources and distribution for COVID-19 treatment centres"
     # (2020): 10 L/min for a severe patient, 30 L/min for a critical one; ward respiratory
     # patients at 5 L/min and the supply per bed are assumptions.
@@ -381,26 +398,102 @@ class Equipment(_Strict):
 
 
 class Telemedicine(_Strict):
-    """Rural clinics linked to their region's hub hospital."""
+    """Rural clinics linked to their region's hub hospital.
+
+    A linked clinic teleconsults its hub on every case that is not critical. A case goes to the
+    hub's synchronous desk, whose specialists answer in turn during office hours (the hub's local
+    time; a request made outside them waits for the desk to open), or to the asynchronous
+    service, which answers after ``async_answer_hours``; ``minor_mode`` and ``ward_mode`` say
+    which. Desks are sized from the expected synchronous requests of the linked clinics.
+    """
 
     coverage: float = Field(default=0.6, ge=0, le=1, description="share of clinics with a link")
     specialists_per_hub: int | None = Field(
-        default=None, ge=1, le=500, description="None: one per clinics_per_specialist linked"
+        default=None,
+        ge=1,
+        le=500,
+        description="specialists on duty at every hub's desk; None: sized by expected demand "
+        "at desk_target_utilisation",
     )
-    clinics_per_specialist: float = Field(
-        default=15.0,
+    desk_target_utilisation: float = Field(
+        default=0.8,
         gt=0,
-        le=10_000,
-        description="linked clinics one specialist on duty answers for (assumption)",
+        lt=1,
+        description="offered-load rule: a hub has the fewest specialists (at least one) whose "
+        "utilisation by the expected synchronous requests in office hours is at most this "
+        "(assumption)",
     )
     consult_minutes: float = Field(default=30.0, gt=0, le=10_080)
+    office_open_hour: float = Field(
+        default=8.0, ge=0, lt=24, description="local hour the synchronous desk opens (assumption)"
+    )
+    office_close_hour: float = Field(
+        default=20.0,
+        gt=0,
+        le=24,
+        description="local hour the synchronous desk closes; a consult begun before it ends "
+        "(assumption)",
+    )
+    office_weekdays: list[int] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4, 5, 6],
+        description="days the synchronous desk opens, 0 Monday .. 6 Sunday (assumption: every "
+        "day; [0, 1, 2, 3, 4] for a weekday desk)",
+    )
+    minor_mode: Literal["synchronous", "asynchronous"] = Field(
+        default="synchronous",
+        description="how minor cases are teleconsulted (assumption: while the patient is at the "
+        "post; an asynchronous answer of days would keep the patient waiting there)",
+    )
+    ward_mode: Literal["synchronous", "asynchronous"] = Field(
+        default="synchronous",
+        description="how ward-level cases are teleconsulted (assumption: they cannot wait days)",
+    )
+    # Chile's Hospital Digital: asynchronous specialist answer in about 5 days (El Mercurio,
+    # LATAM.md)
+    async_answer_hours: float = Field(
+        default=120.0,
+        gt=0,
+        le=8760,
+        description="hours from request to answer of an asynchronous teleconsult (Hospital "
+        "Digital, CL: about 5 days)",
+    )
     resolve_share: float = Field(
         default=0.75, ge=0, le=1, description="TelessaúdeRS: ~75% resolved without referral"
     )
     resolve_share_ward: float = Field(
         default=0.25, ge=0, le=1, description="ward-level cases kept at the clinic (assumption)"
     )
+    decision_error_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="share of the ward-level cases kept at the clinic that needed a bed after "
+        "all and return to be sent on (assumption)",
+    )
+    return_after_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=720,
+        description="hours after the answer at which a case kept in error re-presents at the "
+        "clinic (assumption)",
+    )
     refer_share_without_link: float = Field(default=0.6, ge=0, le=1)
+
+    @field_validator("office_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(not 0 <= d <= 6 for d in value) or len(set(value)) != len(value):
+            raise ValueError("expected distinct days from 0 (Monday) to 6 (Sunday), at least one")
+        return value
+
+    @model_validator(mode="after")
+    def _office_opens_before_it_closes(self) -> Telemedicine:
+        if self.office_open_hour >= self.office_close_hour:
+            raise ValueError(
+                "office_open_hour must be before office_close_hour (a desk open overnight is "
+                "not supported; 0 and 24 keep it open all day)"
+            )
+        return self
 
 
 class Geography(_Strict):

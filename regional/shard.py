@@ -68,6 +68,8 @@ def collector_deferred() -> Iterator[None]:
 
 
 NEAR_FIRST = 32  # hospitals tried one by one before the rest are checked at once
+# hospital tiers in the order of the services they offer: a tier offers those of the ones below
+TIER_RANK = {"general": 0, "regional": 1, "tertiary": 2}
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class HospitalDirectory:
     lon: np.ndarray
     lat: np.ndarray
     remote: np.ndarray  # bool
+    tier: np.ndarray  # int8, TIER_RANK of each hospital
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ class ShardSpec:
     oxygen_supply_lpm_per_bed: tuple[float, float] = (math.inf, math.inf)  # ward, ICU
     oxygen_reserve_hours: float = 48.0
     oxygen_outages: tuple[tuple[float, float, float, tuple[str, ...]], ...] = ()
+    # the hour of the week (0: Monday 00:00 UTC) at the run's hour 0, for the desks' hours
+    start_hour_of_week: float = 0.0
+    # the lowest TIER_RANK a transfer destination of an ICU-need patient has, by condition code
+    min_tier_icu: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -160,7 +167,7 @@ class ShardModel(mesa.Model):
         self._far: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._board_free = np.zeros((len(spec.hospitals.facility_id), 3), dtype=np.int64)
         self._claimed: dict[int, dict[int, list[int]]] = {}
-        self._no_room: set[tuple[int, int, bool]] = set()  # searches that failed this window
+        self._no_room: set[tuple[int, int, bool, int]] = set()  # searches failed this window
         self.patients_log = ColumnBuffer(PATIENT_LOG_SCHEMA)
         self.transfers_log = ColumnBuffer(TRANSFER_LOG_SCHEMA)
         self.referrals_log = ColumnBuffer(REFERRAL_LOG_SCHEMA)
@@ -231,6 +238,9 @@ class ShardModel(mesa.Model):
                     int(f["ward_staffed"][i]),
                     int(f["icu_staffed"][i]),
                     int(f["tele_specialists"][i]),
+                )
+                hospital.desk_week_offset_hours = self.spec.start_hour_of_week + float(
+                    f["utc_offset_hours"][i]
                 )
                 self.hospitals.append(hospital)
                 self.facilities[fid] = hospital
@@ -359,7 +369,13 @@ class ShardModel(mesa.Model):
         patient.remove()
 
     def transfer_out(self, patient: Patient, source: Hospital | RuralClinic, reason: str) -> bool:
-        """Send a patient to the nearest hospital with room on the board; False if none."""
+        """Send a patient to the nearest hospital with room on the board; False if none.
+
+        A minor case goes to the nearest emergency department; a patient who came here by a
+        ``no_bed`` transfer waits here for a bed rather than move on for want of one again.
+        """
+        if reason == "no_bed" and patient.arrived_for == "no_bed":
+            return False
         destination, minutes = self._choose_destination(source.facility_id, patient)
         if destination < 0:
             return False
@@ -482,6 +498,7 @@ class ShardModel(mesa.Model):
     def _admit_transfer(self, row: dict[str, Any]) -> None:
         patient = Patient.from_state(self, row)
         patient.facility = row["to_facility"]
+        patient.arrived_for = row["reason"]
         self._hospital(patient).transfers_in += 1
         self._arriving += 1
         self.schedule(max(row["arrive_time"], self.now), Event.ARRIVE, patient)
@@ -736,6 +753,12 @@ class ShardModel(mesa.Model):
     def _choose_destination(self, source: int, patient: Patient) -> tuple[int, float]:
         """The nearest hospital by travel time with room on the board for this patient.
 
+        A minor case (need 0) goes to the nearest hospital in reach: it is seen in the
+        emergency department and takes no bed, so it neither needs nor claims one. A patient
+        who needs a bed goes to the nearest hospital whose board shows a free staffed bed of
+        the kind (net of that hospital's own queue) and, for the ICU, a ventilator if they are
+        ventilated and the tier ``min_tier_icu`` gives their condition.
+
         The board is as of the window start; a facility discounts the beds it has already
         claimed this window (its own record, so no other facility's decisions leak in).
         Hospitals are tried nearest first, ties in directory order; past the first few, the
@@ -743,25 +766,36 @@ class ShardModel(mesa.Model):
         """
         if patient.n_transfers >= self.spec.max_transfers:
             return -1, math.nan
-        column = 1 if patient.need == 2 else 0
-        vent = patient.need == 2 and patient.ventilator
-        if (source, column, vent) in self._no_room:
+        if patient.need == Need.NONE:
+            near = self._nearest(source)
+            if not near or near[0][1] > self.spec.max_transfer_minutes:
+                return -1, math.nan
+            return int(self.spec.hospitals.facility_id[near[0][0]]), near[0][1]
+        icu = patient.need == Need.ICU
+        column = 1 if icu else 0
+        vent = icu and patient.ventilator
+        tiers = self.spec.min_tier_icu
+        tier = int(tiers[patient.condition]) if icu and len(tiers) else 0
+        if (source, column, vent, tier) in self._no_room:
             return -1, math.nan
-        found = self._search(source, column, vent)
+        found = self._search(source, column, vent, tier)
         if found[0] < 0:
             # the board stays as it is until the window ends and claims only take room away,
             # so every later search of this kind from this source would fail too
-            self._no_room.add((source, column, vent))
+            self._no_room.add((source, column, vent, tier))
         return found
 
-    def _search(self, source: int, column: int, vent: bool) -> tuple[int, float]:
+    def _search(self, source: int, column: int, vent: bool, tier: int) -> tuple[int, float]:
         near = self._nearest(source)
         free = self._board_free
+        tiers = self.spec.hospitals.tier
         claimed = self._claimed.setdefault(source, {})
         limit = self.spec.max_transfer_minutes
         for h, m in near:
             if m > limit:
                 return -1, math.nan
+            if tiers[h] < tier:
+                continue
             c = claimed.get(h)
             if free[h, column] - (c[column] if c else 0) <= 0:
                 continue
@@ -781,7 +815,7 @@ class ShardModel(mesa.Model):
             room = room - taken[farther, column]
             if vents is not None:
                 vents = vents - taken[farther, 2]
-        ok = room > 0
+        ok = (room > 0) & (tiers[farther] >= tier)
         if vents is not None:
             ok &= vents > 0
         hit = int(np.argmax(ok))
@@ -885,6 +919,9 @@ class ShardModel(mesa.Model):
         """Log every patient still here as ``in_system`` (end of the run)."""
         for patient in list(self.agents_by_type.get(Patient, [])):
             self._log_patient(patient, Outcome.IN_SYSTEM, math.nan)
+            facility = self.facilities[patient.facility]
+            if isinstance(facility, RuralClinic) and patient.waiting:
+                facility.close_wait(patient)
 
     def hand_over(self) -> Iterator[tuple[str, pa.Table]]:
         """This shard's result tables (times in hours since the start), one at a time, each log
@@ -918,6 +955,7 @@ class ShardModel(mesa.Model):
                     "icu_requests_withdrawn": fac.icu_requests_withdrawn if is_hospital else 0,
                     "teleconsults": fac.teleconsults,
                     "treated_locally": 0 if is_hospital else fac.treated_locally,
+                    "post_waited_hours": 0.0 if is_hospital else fac.waited_hours,
                 }
             )
         return (

@@ -42,6 +42,7 @@ class Calendar(mesa.Model):
             icu_wait_excess=np.array([0.01]),
             ventilated_wait_excess=np.array([0.02]),
             unventilated_hazard_per_hour=0.05,
+            oxygen_ward=(True,),
         )
 
     def schedule(self, time: float, kind: int, patient: Patient) -> None:

@@ -60,6 +60,18 @@ def test_round_trip_through_dict() -> None:
         ("base: chile\ndemand:\n  weekly_profile: [1, 2]\n", "demand.weekly_profile: expected 7"),
         ("base: chile\ndemand:\n  conditions:\n    flu: {}\n", "unknown condition 'flu'"),
         ("base: atlantis\n", "base: unknown built-in scenario 'atlantis'"),
+        ("base: chile\ncare:\n  min_tier_icu: {burns: tertiary}\n", "unknown condition 'burns'"),
+        ("base: chile\ncare:\n  min_tier_icu: {trauma: top}\n", "care.min_tier_icu.trauma: Input"),
+        (
+            "base: chile\ntelemedicine:\n  office_open_hour: 20\n  office_close_hour: 8\n",
+            "telemedicine: office_open_hour must be before office_close_hour",
+        ),
+        ("base: chile\ntelemedicine:\n  office_weekdays: [0, 7]\n", "expected distinct days"),
+        ("base: chile\ntelemedicine:\n  ward_mode: later\n", "telemedicine.ward_mode: Input"),
+        (
+            "base: chile\ntelemedicine:\n  decision_error_share: 1.5\n",
+            "telemedicine.decision_error_share: Input should be less than or equal to 1",
+        ),
         ("base: chile\ncapacity: [1\n", "fix the YAML syntax"),
         ("", "the file is empty"),
         ("- 1\n- 2\n", "expected a mapping"),

@@ -113,7 +113,9 @@ def test_a_transfer_goes_to_the_nearest_hospital_with_room_on_the_board(
     taken = np.zeros_like(board)
     limit = model.spec.max_transfer_minutes
     for icu, ventilated in requests:
-        patient = SimpleNamespace(n_transfers=0, need=2 if icu else 1, ventilator=ventilated)
+        patient = SimpleNamespace(
+            n_transfers=0, need=2 if icu else 1, ventilator=ventilated, condition=0
+        )
         column = 1 if icu else 0
         vent = icu and ventilated
         ok = (board[:, column] - taken[:, column] > 0) & (minutes <= limit)
