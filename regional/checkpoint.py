@@ -31,7 +31,7 @@ from agents.pathway import Bed, Event, Need
 from regional import protocol
 from regional.shard import ShardModel
 
-CHECKPOINT_SCHEMA_VERSION = 2
+CHECKPOINT_SCHEMA_VERSION = 3
 # what a patient carries as attributes, then where it stands on the calendar
 PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     *protocol.PATIENT_FIELDS,
@@ -290,6 +290,17 @@ def _facilities_table(model: ShardModel) -> pa.Table:
     columns["tele_free_at"] = pa.array(
         [sorted(getattr(f, "tele_free_at", [])) for f in facilities], pa.list_(pa.float64())
     )
+    # the staffing standards' triggers: on or off, and since when the pressure says otherwise
+    triggers = model.staffing.state()
+    none: tuple[list[bool], list[float]] = ([], [])
+    columns["trigger_active"] = pa.array(
+        [triggers.get(f.facility_id, none)[0] for f in facilities], pa.list_(pa.bool_())
+    )
+    columns["trigger_since"] = pa.array(
+        [triggers.get(f.facility_id, none)[1] for f in facilities],
+        pa.list_(pa.float64()),
+        from_pandas=True,
+    )
     return pa.table(columns)
 
 
@@ -304,6 +315,7 @@ def _arrivals_table(model: ShardModel) -> pa.Table:
 
 
 def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
+    triggers: dict[int, tuple[list[bool], list[float]]] = {}
     for row in table.to_pylist():
         facility = model.facilities.get(row["facility_id"])
         if facility is None:
@@ -316,6 +328,10 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
                 setattr(facility, name, row[name])
         if hasattr(facility, "tele_free_at"):
             facility.tele_free_at = list(row["tele_free_at"])  # a sorted list is a valid heap
+        if facility.kind == "hospital":
+            since = [math.nan if v is None else v for v in row["trigger_since"]]
+            triggers[row["facility_id"]] = (row["trigger_active"], since)
+    model.staffing.restore(triggers)
 
 
 def _restore_patients(model: ShardModel, table: pa.Table) -> None:

@@ -40,6 +40,7 @@ from regional.records import (
     TRANSFER_LOG_SCHEMA,
     ColumnBuffer,
 )
+from regional.staffing import Staffing, StaffingRules, nurses_short, restaff
 
 _MESA_LOG = logging.getLogger("MESA.mesa.model")
 
@@ -96,6 +97,7 @@ class ShardSpec:
     max_transfer_minutes: float
     max_transfers: int
     travel: TravelRules
+    staffing: StaffingRules
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -214,6 +216,13 @@ class ShardModel(mesa.Model):
                 self.clinics.append(clinic)
                 self.facilities[fid] = clinic
         self._place_of = dict(zip(f["facility_id"].tolist(), f["place_id"].tolist(), strict=True))
+        h = f["kind"] == "hospital"
+        self.staffing = Staffing(
+            self.spec.staffing,
+            self.demand,
+            *(f[c][h] for c in ("facility_id", "ward_beds", "icu_beds", "ward_nurses")),
+            *(f[c][h] for c in ("icu_nurses", "utc_offset_hours", "lat", "region", "country")),
+        )
 
     def _admit_census(self) -> None:
         """Fill each hospital to its starting occupancy with patients already in their stay."""
@@ -357,6 +366,7 @@ class ShardModel(mesa.Model):
             heapq.heapify(self._heap)
         with collector_deferred():
             self._receive(inbox)
+            restaff(self.staffing, self.hospitals, start, end)
             self._admit_arrivals(end)
             self._run_events(end)
             outbox = self._send(window)
@@ -492,6 +502,11 @@ class ShardModel(mesa.Model):
                 [len(h.ward_queue) + len(h.icu_queue) for h in hs]
                 + [c.present for c in self.clinics],
                 [h.in_ed for h in hs],
+                [h.ward_staffed for h in hs],
+                [h.icu_staffed for h in hs],
+                [len(h.ward_queue) for h in hs],
+                self.staffing.on_duty,  # replaced, never changed in place, at each window
+                self.staffing.ratio,
             )
         )
         self._sample_index += 1
@@ -506,17 +521,34 @@ class ShardModel(mesa.Model):
             np.tile(self._sample_ids, len(self._samples)),
             np.repeat([sample[0] for sample in self._samples], n_h + n_c),
         ]
-        for j in range(1, 6):
+        for j in (1, 2, 3, 4, 5, 6, 7):
             pad = [] if j == 4 else zeros  # waiting already holds the clinics' patients
             columns.append(
                 np.array(
                     [v for sample in self._samples for v in (*sample[j], *pad)], dtype=np.int32
                 )
             )
+        columns += self._staff_columns(n_c)
         self.timeseries_log.chunks.append(
             pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.timeseries_log.schema)
         )
         self._samples.clear()
+
+    def _staff_columns(self, n_clinics: int) -> list[np.ndarray]:
+        """Nurses on duty and nurse-hours short of the window's samples (0 at clinics)."""
+        n_h = len(self.hospitals)
+        dt = self.spec.sample_hours
+        on_duty, short = [], []
+        pad = np.zeros(n_clinics)
+        for sample in self._samples:
+            ward_waiting = np.asarray(sample[8], dtype=np.float64)
+            occupied = np.column_stack([sample[1], sample[2]]).reshape(n_h, 2)
+            waiting = np.column_stack(
+                [ward_waiting, np.asarray(sample[4][:n_h], dtype=np.float64) - ward_waiting]
+            ).reshape(n_h, 2)
+            on_duty += [sample[9], pad]
+            short += [nurses_short(occupied, waiting, sample[10], sample[9]) * dt, pad]
+        return [np.concatenate(on_duty), np.concatenate(short)]
 
     def _send(self, window: int) -> protocol.Outbox:
         transfers = self._out_transfers.take(protocol.TRANSFER_SCHEMA)
