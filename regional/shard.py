@@ -222,6 +222,8 @@ class ShardModel(mesa.Model):
             self.demand,
             *(f[c][h] for c in ("facility_id", "ward_beds", "icu_beds", "ward_nurses")),
             *(f[c][h] for c in ("icu_nurses", "utc_offset_hours", "lat", "region", "country")),
+            f["ward_staffed"][h],
+            f["icu_staffed"][h],
         )
 
     def _admit_census(self) -> None:

@@ -170,6 +170,8 @@ class Staffing:
         lat: np.ndarray,
         region: np.ndarray,
         country: np.ndarray,
+        ward_staffed: np.ndarray,
+        icu_staffed: np.ndarray,
     ) -> None:
         self.rules = rules
         self.demand = demand
@@ -184,6 +186,8 @@ class Staffing:
         self.standard = np.zeros(n, dtype=np.int64)
         self.ratio = self.ratios[self.standard]  # (n, 2): patients per nurse, ward and ICU
         self.on_duty = self.posts.sum(axis=1) * (1 - rules.absenteeism)
+        # the hospitals' staffed beds as last set (at first, those they were built with)
+        self.staffed = np.column_stack([ward_staffed, icu_staffed]).astype(np.int64)
         self._groups, self._group_of = self._respiratory_groups(lat, region, country)
         self._relative: dict[int, np.ndarray] = {}
 
@@ -355,6 +359,9 @@ def restaff(staffing: Staffing, hospitals: list[Hospital], start: float, end: fl
         return
     occupied = np.array([(h.ward_occupied, h.icu_occupied) for h in hospitals], dtype=np.int64)
     waiting = np.array([(len(h.ward_queue), len(h.icu_queue)) for h in hospitals], dtype=np.int64)
-    staffed = staffing.update(start, end, occupied, waiting).tolist()
-    for h, (ward, icu) in zip(hospitals, staffed, strict=True):
-        h.restaff(ward, icu)
+    staffed = staffing.update(start, end, occupied, waiting)
+    changed = np.flatnonzero((staffed != staffing.staffed).any(axis=1))
+    staffing.staffed = staffed
+    # a hospital whose staffed beds stay has nothing to fill: its queues wait for a bed already
+    for i, (ward, icu) in zip(changed.tolist(), staffed[changed].tolist(), strict=True):
+        hospitals[i].restaff(ward, icu)
