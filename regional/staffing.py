@@ -189,7 +189,7 @@ class Staffing:
         # the hospitals' staffed beds as last set (at first, those they were built with)
         self.staffed = np.column_stack([ward_staffed, icu_staffed]).astype(np.int64)
         self._groups, self._group_of = self._respiratory_groups(lat, region, country)
-        self._relative: dict[int, np.ndarray] = {}
+        self._absent: dict[int, np.ndarray] = {}
 
     # -- the window's staffing ----------------------------------------------------------------
 
@@ -199,7 +199,8 @@ class Staffing:
         """Staffed beds (n x 2: ward, ICU) for the window [start, end).
 
         ``occupied`` and ``waiting`` (n x 2) are the patients in the units' beds and in their
-        queues at the window start.
+        queues at the window start; occupancy is read only where patients wait, and by the
+        triggers.
         """
         r = self.rules
         present = self._present(start, end)  # (n,) mean of roster x (1 - absent)
@@ -238,22 +239,26 @@ class Staffing:
         at = start + (np.arange(k) + 0.5) * (end - start) / k
         local = at[None, :] + self.offset[:, None] + r.start_hour  # (n, k)
         day = np.floor(local / 24.0).astype(np.int64)
-        factor = roster_factor(r, local) * (1.0 - self._absent(day))
-        return np.asarray(factor.mean(axis=1))
+        first = int(day.min()) if day.size else 0
+        by_day = np.stack([self._absent_on(d) for d in range(first, int(day.max(initial=0)) + 1)])
+        absent = by_day[day - first, np.arange(len(day))[:, None]]
+        return np.asarray((roster_factor(r, local) * (1.0 - absent)).mean(axis=1))
 
-    def _absent(self, day: np.ndarray) -> np.ndarray:
-        """Absent share of each hospital (rows) on local days ``day`` (n x k)."""
+    def _absent_on(self, day: int) -> np.ndarray:
+        """Absent share of each hospital on its local day ``day`` (kept for the next windows)."""
+        found = self._absent.get(day)
+        if found is not None:
+            return found
+        for old in [d for d in self._absent if d < day - 2]:
+            del self._absent[old]
         r = self.rules
-        mean = np.empty(day.shape)
-        for d in np.unique(day).tolist():
-            at = day == d
-            mean[at] = np.broadcast_to(self._relative_day(d)[:, None], day.shape)[at]
-        mean = r.absenteeism + r.respiratory_sensitivity * (mean - 1.0)
+        share = r.absenteeism + r.respiratory_sensitivity * (self._relative_day(day) - 1.0)
         if r.noise_cv > 0:
             sigma = np.sqrt(np.log1p(r.noise_cv**2))
-            u = hash_uniform(r.seed, np.broadcast_to(self.facility_id[:, None], day.shape), day)
-            mean = mean * np.exp(sigma * ndtri(u) - sigma**2 / 2.0)
-        return np.clip(mean, 0.0, ABSENT_MAX)
+            u = hash_uniform(r.seed, self.facility_id, np.full(len(self.facility_id), day))
+            share = share * np.exp(sigma * ndtri(u) - sigma**2 / 2.0)
+        found = self._absent[day] = np.clip(share, 0.0, ABSENT_MAX)
+        return found
 
     def _respiratory_groups(
         self, lat: np.ndarray, region: np.ndarray, country: np.ndarray
@@ -281,11 +286,6 @@ class Staffing:
 
     def _relative_day(self, day: int) -> np.ndarray:
         """Respiratory demand at local noon of ``day`` over its annual mean, per hospital."""
-        found = self._relative.get(day)
-        if found is not None:
-            return found
-        for old in [d for d in self._relative if d < day - 2]:
-            del self._relative[old]
         courses = self.demand.courses
         names = list(courses.names)
         if "respiratory" not in names or not len(self._groups):
@@ -298,8 +298,7 @@ class Staffing:
                 weights = self.demand.condition_weights(noon, lat, region, country)
                 per_group[g] = weights[0, col] / courses.share[col]
             value = per_group[self._group_of]
-        self._relative[day] = value
-        return value
+        return np.asarray(value)
 
     # -- standards ----------------------------------------------------------------------------
 
@@ -357,8 +356,25 @@ def restaff(staffing: Staffing, hospitals: list[Hospital], start: float, end: fl
     """Set every hospital's staffed beds for the window [start, end)."""
     if not hospitals:
         return
-    occupied = np.array([(h.ward_occupied, h.icu_occupied) for h in hospitals], dtype=np.int64)
-    waiting = np.array([(len(h.ward_queue), len(h.icu_queue)) for h in hospitals], dtype=np.int64)
+    # one flat list per column: NumPy reads lists of ints far faster than lists of tuples
+    waiting = np.column_stack(
+        [
+            np.array([len(h.ward_queue) for h in hospitals], dtype=np.int64),
+            np.array([len(h.icu_queue) for h in hospitals], dtype=np.int64),
+        ]
+    )
+    # occupancy matters only to triggers and to hospitals where patients wait
+    if staffing.rules.triggers:
+        occupied = np.column_stack(
+            [
+                np.array([h.ward_occupied for h in hospitals], dtype=np.int64),
+                np.array([h.icu_occupied for h in hospitals], dtype=np.int64),
+            ]
+        )
+    else:
+        occupied = np.zeros_like(waiting)
+        for i in np.flatnonzero(waiting.any(axis=1)).tolist():
+            occupied[i] = hospitals[i].ward_occupied, hospitals[i].icu_occupied
     staffed = staffing.update(start, end, occupied, waiting)
     changed = np.flatnonzero((staffed != staffing.staffed).any(axis=1))
     staffing.staffed = staffed
