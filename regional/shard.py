@@ -218,12 +218,7 @@ class ShardModel(mesa.Model):
         self._place_of = dict(zip(f["facility_id"].tolist(), f["place_id"].tolist(), strict=True))
         h = f["kind"] == "hospital"
         self.staffing = Staffing(
-            self.spec.staffing,
-            self.demand,
-            *(f[c][h] for c in ("facility_id", "ward_beds", "icu_beds", "ward_nurses")),
-            *(f[c][h] for c in ("icu_nurses", "utc_offset_hours", "lat", "region", "country")),
-            f["ward_staffed"][h],
-            f["icu_staffed"][h],
+            self.spec.staffing, self.demand, **{c: f[c][h] for c in Staffing.COLUMNS}
         )
 
     def _admit_census(self) -> None:

@@ -157,6 +157,21 @@ def nominal_staffed(
 class Staffing:
     """The staffing of a shard's hospitals (arrays in the order of the shard's hospitals)."""
 
+    COLUMNS = (
+        "facility_id",
+        "ward_beds",
+        "icu_beds",
+        "ward_nurses",
+        "icu_nurses",
+        "utc_offset_hours",
+        "lat",
+        "region",
+        "country",
+        "ward_staffed",
+        "icu_staffed",
+    )
+    """The facility columns it is built from, by keyword."""
+
     def __init__(
         self,
         rules: StaffingRules,

@@ -159,9 +159,7 @@ def _first_switch(after_hours: float) -> tuple[float, float]:
     """When pressure on the ward first exceeded 70% at a window start, and when the hospital
     moved to the contingency standard (8 patients a nurse: 80 beds)."""
     trigger = {"standard": "contingency", "unit": "ward", "occupancy_above": 0.7}
-    result = _run(
-        70, days=4, **{"staffing.triggers": [{**trigger, "after_hours": after_hours}]}
-    )
+    result = _run(70, days=4, **{"staffing.triggers": [{**trigger, "after_hours": after_hours}]})
     ts = _series(result)
     starts = ts[ts["hour"] % 2 == 0]
     pressure = (starts["ward_occupied"] + starts["waiting"]) / 80
@@ -207,7 +205,7 @@ def test_ward_nurses_go_to_the_icu_while_its_patients_wait() -> None:
 
 
 def test_headcount_is_the_national_stock_times_the_hospital_share() -> None:
-    def nurses(**overrides: Any) -> pd.DataFrame:
+    def nurses(**overrides: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         net = build_network(load_scenario("chile", days=1, **overrides))
         return net.facilities[["ward_nurses", "icu_nurses", "nurses"]], net.places
 
