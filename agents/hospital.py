@@ -370,6 +370,16 @@ class Hospital(mesa.Agent):
             else:
                 i += 1
 
+    def restaff(self, ward_staffed: int, icu_staffed: int) -> None:
+        """New staffed beds: a bed that lost its nurse takes no one new (its patient stays),
+        and beds that gained one fill from the queues."""
+        self.ward_staffed = ward_staffed
+        self.icu_staffed = icu_staffed
+        if self.icu_queue:
+            self.fill_icu()
+        if self.ward_queue:
+            self.fill_ward()
+
     @staticmethod
     def _find(queue: list[QueueEntry], key: tuple[int, float, int], patient: Patient) -> int:
         """The patient's place in a queue, by bisection on the key it was queued under."""

@@ -146,33 +146,37 @@ class CarePolicy:
         return need == Need.WARD and u_tele < self.resolve_share_ward * self.decision_error_share
 
 
-def stay_hazard(p_death: float, mean_hours: float, cv: float | None) -> float:
-    """The constant hazard per hour under which a stay of ``mean_hours`` ends in death with
-    probability ``p_death``.
+def competing_stay(p_death: float, mean_hours: float, cv: float | None) -> tuple[float, float]:
+    """The constant hazard per hour and the mean of the stay to draw, so that stays end in death
+    with probability ``p_death`` and last ``mean_hours`` on average, deaths included.
 
-    Death and the end of the stay compete: P(death) = E[1 - exp(-h S)] over stays S.
-    Exponential stays (``cv`` None) give the closed form h = p / ((1 - p) mean); lognormal ones
-    with coefficient of variation ``cv`` are solved by Gauss-Hermite quadrature.
+    Published lengths of stay and mortality count every stay, those that end in death too, so
+    both are kept: death (at rate h) and the end of the drawn stay S compete, and a patient
+    leaves the bed at min(S, T). Then E[min(S, T)] = E[1 - exp(-h S)] / h = p / h, so h = p / L
+    whatever the stays' distribution, and the drawn stays' mean m solves
+    E[1 - exp(-h m X)] = p over the stays' shape X (mean 1): m = L / (1 - p) for exponential
+    stays (``cv`` None), by Gauss-Hermite quadrature for lognormal ones of variation ``cv``.
     """
     p = min(max(p_death, 0.0), 0.999)
     if p == 0.0 or mean_hours <= 0.0:
-        return 0.0
+        return 0.0, mean_hours
+    hazard = p / mean_hours
     if cv is None:
-        return p / ((1.0 - p) * mean_hours)
+        return hazard, mean_hours / (1.0 - p)
     from scipy.optimize import brentq
 
     nodes, weights = np.polynomial.hermite_e.hermegauss(60)
     weights = weights / weights.sum()
     sigma = math.sqrt(math.log1p(cv * cv))
-    stays = mean_hours * np.exp(sigma * nodes - sigma * sigma / 2.0)
+    shape = np.exp(sigma * nodes - sigma * sigma / 2.0)
 
-    def gap(h: float) -> float:
-        return float(np.dot(weights, -np.expm1(-h * stays))) - p
+    def gap(m: float) -> float:
+        return float(np.dot(weights, -np.expm1(-hazard * m * shape))) - p
 
-    high = 1.0 / mean_hours
+    high = 2.0 * mean_hours
     while gap(high) < 0:
-        high *= 4.0
-    return float(brentq(gap, 0.0, high, xtol=1e-14, rtol=1e-12))
+        high *= 2.0
+    return hazard, float(brentq(gap, mean_hours, high, xtol=1e-9, rtol=1e-12))
 
 
 def death_probability(

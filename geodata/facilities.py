@@ -6,7 +6,9 @@ Per country, in order (``synthesize_facilities``):
 2. tiers: tertiary in the big cities, a regional referral hospital in each first-level
    region's main town, general hospitals elsewhere;
 3. beds follow each hospital's catchment and tier, ICU beds go to referral hospitals and
-   big-city hospitals, staff follow nurse-to-patient ratios;
+   big-city hospitals; the hospitals' share of the national nursing stock is spread over
+   them, and within each into ward and ICU, by the nurses their beds need at the country's
+   conventional ratios (``nursing_headcount``);
 4. rural clinics go to the places that no hospital serves within
    ``clinic_max_access_minutes``;
 5. one hub hospital per region answers its clinics' teleconsults.
@@ -42,17 +44,18 @@ class FacilityRules:
         hospitals_per_100k: hospitals of all tiers per 100,000 people.
         beds_per_1000: hospital beds (ward + ICU) per 1,000 people.
         icu_beds_per_100k: ICU beds per 100,000 people.
-        nurses_per_1000: national nurse stock, for checks (staff follow the ratios below).
+        nurses_per_1000: national nursing stock per 1,000 people.
+        hospital_nurse_share: share of that stock working in hospitals (assumption: 0.6,
+            within the 50-90% of OECD countries, Health at a Glance 2023, "Hospital workers").
         physicians_per_1000: national physician stock; half work in hospitals (assumption).
         ventilators_per_icu_bed: ventilators per ICU bed (assumption: one; national counts
             such as BR 65,411 for 35,682 ICU beds include theatre and transport ventilators).
-        ward_patients_per_nurse: ward patients per nurse and shift (derived from COFEN
-            293/2004, BR: 3.8 nursing hours per patient-day in minimal care is 6.3 patients
-            per nurse on an 8-hour shift).
-        icu_patients_per_nurse: ICU patients per nurse and shift (CL, Colegio Médico 2020:
-            one nurse per 2-3 ICU beds).
-        shifts_per_day: shifts per day; headcount = per-shift staff x shifts (assumption,
-            ignores days off).
+        ward_patients_per_nurse: the country's conventional ward patients per nurse on duty
+            (derived from COFEN 293/2004, BR: 3.8 nursing hours per patient-day in minimal
+            care is 6.3 patients per nurse on an 8-hour shift); it weighs each hospital's
+            share of the headcount, whatever standard a scenario staffs by.
+        icu_patients_per_nurse: the same in the ICU (CL, Colegio Médico 2020: one nurse per
+            2-3 ICU beds).
         min_hospital_town_population: smallest town with a hospital (assumption).
         clinic_max_access_minutes: a place farther than this from every hospital gets a
             rural clinic (assumption).
@@ -66,9 +69,9 @@ class FacilityRules:
     nurses_per_1000: float
     physicians_per_1000: float
     ventilators_per_icu_bed: float = 1.0
+    hospital_nurse_share: float = 0.6
     ward_patients_per_nurse: float = 6.0
     icu_patients_per_nurse: float = 2.0
-    shifts_per_day: int = 3
     min_hospital_town_population: int = 5_000
     clinic_max_access_minutes: float = 45.0
     tertiary_city_population: int = 500_000
@@ -125,8 +128,8 @@ FACILITY_COLUMNS: tuple[str, ...] = (
     "ward_beds",
     "icu_beds",
     "ventilators",
-    "ward_nurses_per_shift",
-    "icu_nurses_per_shift",
+    "ward_nurses",
+    "icu_nurses",
     "nurses",
     "physicians",
     "is_hub",
@@ -166,8 +169,8 @@ INT32_COLUMNS = (
     "ward_beds",
     "icu_beds",
     "ventilators",
-    "ward_nurses_per_shift",
-    "icu_nurses_per_shift",
+    "ward_nurses",
+    "icu_nurses",
     "nurses",
     "physicians",
     "hub_id",
@@ -315,8 +318,8 @@ def _country_facilities(
 
     h_lon, h_lat = _ring_offsets(lon[place_row], lat[place_row], k, n_same)
     hospital_physicians = total_pop * rules.physicians_per_1000 / 1000.0 * HOSPITAL_PHYSICIAN_SHARE
-    ward_nurses = np.ceil(ward / rules.ward_patients_per_nurse).astype(np.int64)
-    icu_nurses = np.ceil(icu / rules.icu_patients_per_nurse).astype(np.int64)
+    stock = round(total_pop * rules.nurses_per_1000 / 1000.0 * rules.hospital_nurse_share)
+    ward_nurses, icu_nurses = nursing_headcount(ward, icu, stock, rules)
     hospitals = pd.DataFrame(
         {
             "place_row": place_row,
@@ -328,9 +331,9 @@ def _country_facilities(
             "ward_beds": ward,
             "icu_beds": icu,
             "ventilators": np.rint(icu * rules.ventilators_per_icu_bed).astype(np.int64),
-            "ward_nurses_per_shift": ward_nurses,
-            "icu_nurses_per_shift": icu_nurses,
-            "nurses": (ward_nurses + icu_nurses) * rules.shifts_per_day,
+            "ward_nurses": ward_nurses,
+            "icu_nurses": icu_nurses,
+            "nurses": ward_nurses + icu_nurses,
             "physicians": np.maximum(1, np.rint(hospital_physicians * beds / beds.sum())),
         }
     )
@@ -351,8 +354,8 @@ def _country_facilities(
             "ward_beds": 0,
             "icu_beds": 0,
             "ventilators": 0,
-            "ward_nurses_per_shift": 0,
-            "icu_nurses_per_shift": 0,
+            "ward_nurses": 0,
+            "icu_nurses": 0,
             "nurses": 0,
             "physicians": 1,
         }
@@ -365,6 +368,44 @@ def _country_facilities(
     out["region"] = region[out["place_row"].to_numpy()]
     out["is_hub"], out["hub_id"] = assign_hubs(out)
     return out
+
+
+def nurse_need(ward: np.ndarray, icu: np.ndarray, rules: FacilityRules) -> np.ndarray:
+    """Nurses on duty the beds need at the country's conventional ratios (ward, ICU columns)."""
+    return np.column_stack(
+        [
+            np.asarray(ward, dtype=np.float64) / rules.ward_patients_per_nurse,
+            np.asarray(icu, dtype=np.float64) / rules.icu_patients_per_nurse,
+        ]
+    )
+
+
+def split_by_need(headcount: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each hospital's headcount into ward and ICU nurses in proportion to their need."""
+    total = need.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icu_share = np.where(total > 0, need[:, 1] / total, 0.0)
+    headcount = np.asarray(headcount, dtype=np.int64)
+    icu = np.minimum(np.floor(headcount * icu_share + 0.5).astype(np.int64), headcount)
+    return headcount - icu, icu
+
+
+def nursing_headcount(
+    ward: np.ndarray, icu: np.ndarray, stock: int, rules: FacilityRules
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ward and ICU nurses of each hospital: ``stock`` spread by the nurses its beds need.
+
+    The weights are the country's conventional ratios, never a scenario's standard, so that
+    a stricter standard finds the same nurses and closes beds. The headcounts add up to
+    ``stock`` (largest remainder).
+    """
+    need = nurse_need(ward, icu, rules)
+    weight = need.sum(axis=1)
+    if len(weight) == 0 or weight.sum() <= 0:
+        zero = np.zeros(len(weight), dtype=np.int64)
+        return zero, zero.copy()
+    headcount = largest_remainder(weight, int(stock))
+    return split_by_need(headcount, need)
 
 
 def icu_beds_by_tier(

@@ -11,7 +11,10 @@ What a file lacks is filled by documented rules, and each fill is reported:
   (``geodata.facilities.COUNTRY_RULES``) times the people of the places, shared by tier
   weight among the hospitals without a bed count.
 - ``icu_beds``, ``ventilators``: the country's ICU beds per 100,000 in referral hospitals and
-  big-city ones, ventilators per ICU bed; nurses on shift from patients per nurse.
+  big-city ones, ventilators per ICU bed.
+- ``nurses``: a hospital's headcount as the file gives it; else the country's hospital
+  nurses per 1,000 (nursing stock x hospital share) per nurse the network's beds need at the
+  conventional ratios, times its own need. Either way split into ward and ICU by need.
 - ``region``, ``place_id``, ``setting``: those of the nearest place.
 
 A blank bed or staff count means "not known" and is filled as above; a hospital's own count
@@ -38,6 +41,8 @@ from geodata.facilities import (
     assign_hubs,
     icu_beds_by_tier,
     largest_remainder,
+    nurse_need,
+    split_by_need,
 )
 from geodata.loaders import (
     BadRow,
@@ -275,33 +280,38 @@ def _where(
     return frame
 
 
-def _nurses_per_shift(
+def _headcounts(
     ward: np.ndarray,
     icu: np.ndarray,
     nurses: np.ndarray,
+    hospital: np.ndarray,
+    people: float,
     rules: FacilityRules,
     filled: dict[str, str],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Nurses on a shift in the ward and the ICU.
+    """Ward and ICU nursing headcount of each facility (0 at clinics without a count).
 
-    Without a count, enough to staff every bed at the patients-per-nurse ratios. With a
-    hospital's headcount, a shift has ``headcount / shifts_per_day`` of them, the ICU's need
-    first (capped at what the shift has), the ward the rest: a short-staffed hospital then has
-    fewer staffed beds than beds.
+    A given headcount is kept and split by need. Without one, a hospital gets the country's
+    hospital nurses per needed nurse (the stock of the file's people over the need of all its
+    hospitals) times its own need, so a file with counts for some hospitals fills the others
+    as the country staffs on average.
     """
-    ward_need = np.ceil(ward / rules.ward_patients_per_nurse).astype(np.int64)
-    icu_need = np.ceil(icu / rules.icu_patients_per_nurse).astype(np.int64)
+    need = nurse_need(ward, icu, rules)
     known = ~np.isnan(nurses)
-    if not known.all():
+    total = np.where(known, nurses, 0.0)
+    missing = hospital & ~known
+    if missing.any():
+        stock = people * rules.nurses_per_1000 / 1000.0 * rules.hospital_nurse_share
+        all_need = float(need[hospital].sum())
+        rate = stock / all_need if all_need > 0 else 0.0
+        weight = need[missing].sum(axis=1)
+        total[missing] = largest_remainder(weight, round(rate * float(weight.sum())))
         filled["nurses"] = (
-            f"{int((~known).sum())} facilities: enough to staff every bed "
-            f"({rules.ward_patients_per_nurse:g} ward, {rules.icu_patients_per_nurse:g} ICU "
-            "patients per nurse)"
+            f"{int(missing.sum())} of {int(hospital.sum())} hospitals, "
+            f"{rate:.2f} nurses per nurse their beds need ({rules.nurses_per_1000:g} per "
+            f"1,000 x {rules.hospital_nurse_share:g} in hospitals)"
         )
-    per_shift = np.floor(np.nan_to_num(nurses) / rules.shifts_per_day).astype(np.int64)
-    icu_given = np.minimum(icu_need, per_shift)
-    ward_given = np.minimum(ward_need, per_shift - icu_given)
-    return np.where(known, ward_given, ward_need), np.where(known, icu_given, icu_need)
+    return split_by_need(np.rint(total).astype(np.int64), need)
 
 
 def _capacities(
@@ -363,8 +373,9 @@ def _capacities(
     if np.isnan(vents[hospital]).any():
         filled["ventilators"] = f"{rules.ventilators_per_icu_bed} per ICU bed"
     vents = np.where(np.isnan(vents), np.round(icu * rules.ventilators_per_icu_bed), vents)
-    headcount = given("nurses")
-    ward_nurses, icu_nurses = _nurses_per_shift(ward, icu, headcount, rules, filled)
+    ward_nurses, icu_nurses = _headcounts(
+        ward, icu, given("nurses"), hospital, people, rules, filled
+    )
     physicians = given("physicians")
     out = pd.DataFrame(
         {
@@ -384,11 +395,9 @@ def _capacities(
             "ward_beds": ward,
             "icu_beds": icu,
             "ventilators": np.where(hospital, vents, 0).astype(np.int64),
-            "ward_nurses_per_shift": ward_nurses,
-            "icu_nurses_per_shift": icu_nurses,
-            "nurses": np.where(
-                np.isnan(headcount), (ward_nurses + icu_nurses) * rules.shifts_per_day, headcount
-            ),
+            "ward_nurses": ward_nurses,
+            "icu_nurses": icu_nurses,
+            "nurses": ward_nurses + icu_nurses,
             "physicians": np.where(np.isnan(physicians), 1, physicians).astype(np.int64),
         }
     )

@@ -320,6 +320,17 @@ def _facilities_table(model: ShardModel) -> pa.Table:
     columns["oxygen_short"] = pa.array(
         [f.facility_id in model._no_oxygen for f in facilities], pa.bool_()
     )
+    # the staffing standards' triggers: on or off, and since when the pressure says otherwise
+    triggers = model.staffing.state()
+    none: tuple[list[bool], list[float]] = ([], [])
+    columns["trigger_active"] = pa.array(
+        [triggers.get(f.facility_id, none)[0] for f in facilities], pa.list_(pa.bool_())
+    )
+    columns["trigger_since"] = pa.array(
+        [triggers.get(f.facility_id, none)[1] for f in facilities],
+        pa.list_(pa.float64()),
+        from_pandas=True,
+    )
     return pa.table(columns)
 
 
@@ -337,6 +348,7 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
     units: dict[int, list[bool]] = {}
     oxygen: dict[int, float] = {}
     model._no_oxygen = set()
+    triggers: dict[int, tuple[list[bool], list[float]]] = {}
     for row in table.to_pylist():
         units[row["facility_id"]] = row["ventilators_up"]
         oxygen[row["facility_id"]] = row["oxygen_litres"]
@@ -357,6 +369,10 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
             facility.tele_free_at = list(row["tele_free_at"])  # a sorted list is a valid heap
         if hasattr(facility, "ventilators_available"):
             facility.ventilators_available = row["ventilators_available"]
+        if facility.kind == "hospital":
+            since = [math.nan if v is None else v for v in row["trigger_since"]]
+            triggers[row["facility_id"]] = (row["trigger_active"], since)
+    model.staffing.restore(triggers)
     model.fleet.restore([units[h.facility_id] for h in model.hospitals])
     model.oxygen.stock_litres = np.array([oxygen[h.facility_id] for h in model.hospitals])
     model.oxygen.short = np.array([h.facility_id in model._no_oxygen for h in model.hospitals])

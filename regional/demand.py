@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
+from agents.pathway import competing_stay
 from regional.scenario import CONDITIONS, Demand
 
 BLOCK_HOURS = 168
@@ -71,6 +72,16 @@ class CourseTables:
     los_stepdown_hours: np.ndarray
     p_death_stepdown: np.ndarray
     p_icu_readmission: np.ndarray
+    # hazards of death per hour in the bed a patient needs, and the means of the stays to draw,
+    # so that the stays' observed mean and mortality are the condition's (``competing_stay``)
+    hazard_ward: np.ndarray
+    hazard_icu: np.ndarray
+    hazard_ventilated: np.ndarray
+    hazard_stepdown: np.ndarray
+    stay_ward_hours: np.ndarray
+    stay_icu_hours: np.ndarray
+    stay_ventilated_hours: np.ndarray
+    stay_stepdown_hours: np.ndarray
 
     @classmethod
     def from_demand(cls, demand: Demand) -> CourseTables:
@@ -81,6 +92,18 @@ class CourseTables:
         def col(attr: str, scale: float = 1.0) -> np.ndarray:
             return np.array([getattr(r, attr) * scale for r in rows], dtype=np.float64)
 
+        cv = None if demand.los_distribution == "exponential" else demand.los_cv
+
+        def competing(p_death: str, los_days: str) -> tuple[np.ndarray, np.ndarray]:
+            pairs = [
+                competing_stay(getattr(r, p_death), getattr(r, los_days) * 24.0, cv) for r in rows
+            ]
+            return np.array([h for h, _ in pairs]), np.array([m for _, m in pairs])
+
+        ward = competing("p_death_ward", "los_ward_days")
+        icu = competing("p_death_icu", "los_icu_days")
+        ventilated = competing("p_death_ventilated", "los_icu_days")
+        stepdown = competing("p_death_stepdown", "los_stepdown_days")
         return cls(
             names=names,
             share=col("share"),
@@ -96,6 +119,14 @@ class CourseTables:
             los_stepdown_hours=col("los_stepdown_days", 24.0),
             p_death_stepdown=col("p_death_stepdown"),
             p_icu_readmission=col("p_icu_readmission"),
+            hazard_ward=ward[0],
+            hazard_icu=icu[0],
+            hazard_ventilated=ventilated[0],
+            hazard_stepdown=stepdown[0],
+            stay_ward_hours=ward[1],
+            stay_icu_hours=icu[1],
+            stay_ventilated_hours=ventilated[1],
+            stay_stepdown_hours=stepdown[1],
         )
 
 
@@ -291,16 +322,17 @@ class DemandModel:
             [np.where(ventilator, 1, 2), np.where(u[:, 5] < 0.3, 2, 3)],
             np.where(u[:, 5] < 0.4, 4, 5),
         ).astype(np.int8)
-        los_mean = np.where(icu, c.los_icu_hours[condition], c.los_ward_hours[condition])
+        icu_stay = np.where(
+            needs_ventilator, c.stay_ventilated_hours[condition], c.stay_icu_hours[condition]
+        )
+        los_mean = np.where(icu, icu_stay, c.stay_ward_hours[condition])
         los = np.where(minor, 0.0, self.los_quantile(u[:, 6], los_mean))
         escalates = (need == 1) & (u[:, 7] < c.p_escalate[condition])
         escalate_after = np.where(escalates, u[:, 8] * los, np.nan)
-        los_icu_after = np.where(
-            escalates, self.los_quantile(u[:, 9], c.los_icu_hours[condition]), 0.0
-        )
+        los_icu_after = np.where(escalates, self.los_quantile(u[:, 9], icu_stay), 0.0)
         # after the ICU: a step-down ward stay, from which a share is readmitted to the ICU
         ever_icu = icu | escalates
-        stepdown_mean = c.los_stepdown_hours[condition]
+        stepdown_mean = c.stay_stepdown_hours[condition]
         stepdown = np.where(
             ever_icu & (stepdown_mean > 0),
             self.los_quantile(u[:, 12], np.maximum(stepdown_mean, 1e-9)),

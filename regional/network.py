@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 
 from agents import CarePolicy
-from agents.pathway import Need, stay_hazard
+from agents.pathway import Need
 from agents.telemedicine import OfficeHours
 from geodata.facilities import (
     COUNTRY_RULES,
     DEFAULT_RULES,
     FacilityRules,
     assign_catchments,
+    nurse_need,
+    split_by_need,
     synthesize_facilities,
 )
 from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
@@ -33,6 +35,7 @@ from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
 from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
+from regional.staffing import StaffingRules, nominal_staffed
 
 # Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
 # MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
@@ -116,12 +119,14 @@ class Network:
 
 
 def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
-    """The country's published rules with the scenario's capacity overrides."""
+    """The country's published rules with the scenario's capacity overrides.
+
+    The country's conventional patients per nurse stay: they spread the nursing headcount
+    over hospitals, which must not follow the standard a scenario staffs by.
+    """
     base = COUNTRY_RULES.get(country, DEFAULT_RULES)
     cap = scenario.capacity
     overrides: dict[str, Any] = {
-        "ward_patients_per_nurse": cap.ward_patients_per_nurse,
-        "icu_patients_per_nurse": cap.icu_patients_per_nurse,
         "clinic_max_access_minutes": scenario.geography.clinic_max_access_minutes,
     }
     for name in (
@@ -129,6 +134,8 @@ def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
         "beds_per_1000",
         "icu_beds_per_100k",
         "ventilators_per_icu_bed",
+        "nurses_per_1000",
+        "hospital_nurse_share",
     ):
         value = getattr(cap, name)
         if value is not None:
@@ -255,6 +262,10 @@ def assemble(
         )
     places["facility_id"] = catch["facility_id"].to_numpy()
     places["access_minutes"] = catch["access_minutes"].to_numpy()
+    offset = places.drop_duplicates("place_id").set_index("place_id")["utc_offset_hours"]
+    facilities["utc_offset_hours"] = (
+        offset.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
+    )
     _apply_extra_beds(scenario, facilities)
     demand = demand_points(scenario, places, facilities)
     _staff(scenario, facilities)
@@ -418,6 +429,10 @@ def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
                 "(see facilities.parquet of a run)"
             )
         row = int(np.flatnonzero(match.to_numpy())[0])
+        beds_before = (
+            int(facilities["ward_beds"].to_numpy()[row]),
+            int(facilities["icu_beds"].to_numpy()[row]),
+        )
         for column in ("ward_beds", "icu_beds", "ventilators"):
             values = facilities[column].to_numpy().copy()
             value = int(values[row]) + getattr(extra, column)
@@ -428,50 +443,73 @@ def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
                 )
             values[row] = value
             facilities[column] = values
-        cap = scenario.capacity
-        for beds, nurses, ratio in (
-            ("ward_beds", "ward_nurses_per_shift", cap.ward_patients_per_nurse),
-            ("icu_beds", "icu_nurses_per_shift", cap.icu_patients_per_nurse),
-        ):
-            values = facilities[nurses].to_numpy().copy()
-            needed = math.ceil(int(facilities[beds].to_numpy()[row]) / ratio)
-            values[row] = max(int(values[row]), needed)
-            facilities[nurses] = values
+        _add_nurses(scenario, facilities, i, row, beds_before)
+
+
+def _add_nurses(
+    scenario: Scenario, facilities: pd.DataFrame, i: int, row: int, beds_before: tuple[int, int]
+) -> None:
+    """The headcount that comes with the beds of ``capacity.extra_beds[i]``: its ``nurses``,
+    or the hospital's own nurses per nurse its beds need (the network's where it had none)."""
+    extra = scenario.capacity.extra_beds[i]
+    rules = facility_rules(scenario, str(facilities["country"].iat[row]))
+    ward = facilities["ward_beds"].to_numpy()[row : row + 1]
+    icu = facilities["icu_beds"].to_numpy()[row : row + 1]
+    need = nurse_need(ward, icu, rules)
+    before = float(nurse_need(np.array([beds_before[0]]), np.array([beds_before[1]]), rules).sum())
+    nurses = int(facilities["nurses"].to_numpy()[row])
+    if extra.nurses is not None:
+        nurses += extra.nurses
+    elif float(need.sum()) != before:
+        if before > 0:
+            rate = nurses / before
+        else:
+            all_need = nurse_need(
+                facilities["ward_beds"].to_numpy(), facilities["icu_beds"].to_numpy(), rules
+            ).sum()
+            rate = float(facilities["nurses"].sum()) / all_need if all_need > 0 else 0.0
+        nurses = max(0, round(nurses + rate * (float(need.sum()) - before)))
+    if nurses < 0:
+        raise ScenarioError(
+            f"capacity.extra_beds[{i}].nurses: would leave {nurses} nurses at "
+            f"{extra.facility}; remove at most what it has"
+        )
+    ward_nurses, icu_nurses = split_by_need(np.array([nurses]), need)
+    for column, value in (
+        ("ward_nurses", ward_nurses[0]),
+        ("icu_nurses", icu_nurses[0]),
+        ("nurses", nurses),
+    ):
+        values = facilities[column].to_numpy().copy()
+        values[row] = value
+        facilities[column] = values
 
 
 def _staff(scenario: Scenario, facilities: pd.DataFrame) -> None:
-    """Staffed beds = min(physical beds, nurses on shift x patients per nurse)."""
+    """Nominal staffed beds: the conventional standard with the mean roster and the base
+    absence (the census starts from them; the shards staff window by window)."""
     cap = scenario.capacity
-    present = 1.0 - cap.absenteeism
-    ward_on_shift = np.floor(facilities["ward_nurses_per_shift"].to_numpy() * present + 1e-9)
-    icu_on_shift = np.floor(facilities["icu_nurses_per_shift"].to_numpy() * present + 1e-9)
-    facilities["ward_staffed"] = np.minimum(
-        facilities["ward_beds"].to_numpy(),
-        np.floor(ward_on_shift * cap.ward_patients_per_nurse + 1e-9),
-    ).astype(np.int32)
-    facilities["icu_staffed"] = np.minimum(
-        facilities["icu_beds"].to_numpy(),
-        np.floor(icu_on_shift * cap.icu_patients_per_nurse + 1e-9),
-    ).astype(np.int32)
+    rules = StaffingRules.from_scenario(scenario)
+    for unit, ratio in (("ward", cap.ward_patients_per_nurse), ("icu", cap.icu_patients_per_nurse)):
+        facilities[f"{unit}_staffed"] = nominal_staffed(
+            facilities[f"{unit}_beds"].to_numpy(),
+            facilities[f"{unit}_nurses"].to_numpy(),
+            ratio,
+            rules,
+        )
 
 
 def care_policy(scenario: Scenario) -> CarePolicy:
     """The pathway's timings and the hazards of death from a scenario.
 
-    Each condition's base hazards are solved so that a stay of the condition's length ends in
-    death with the condition's probability (``agents.pathway.stay_hazard``); the excess while
+    Each condition's base hazards keep its mortality and its mean length of stay, deaths
+    included (``agents.pathway.competing_stay``, worked out in ``CourseTables``); the excess while
     waiting is the risk per hour waited times the cumulative hazard of a whole stay.
     """
     c = scenario.care
     t = scenario.telemedicine
     d = scenario.demand
     courses = CourseTables.from_demand(d)
-    cv = None if d.los_distribution == "exponential" else d.los_cv
-
-    def hazards(p_death: np.ndarray, los_hours: np.ndarray) -> np.ndarray:
-        return np.array(
-            [stay_hazard(float(p), float(m), cv) for p, m in zip(p_death, los_hours, strict=True)]
-        )
 
     def whole_stay(p_death: np.ndarray) -> np.ndarray:
         return -np.log1p(-np.minimum(p_death, 0.999))
@@ -490,10 +528,10 @@ def care_policy(scenario: Scenario) -> CarePolicy:
         resolve_share_ward=t.resolve_share_ward,
         refer_share_without_link=t.refer_share_without_link,
         consult_hours=t.consult_minutes / 60.0,
-        hazard_ward=hazards(courses.p_death_ward, courses.los_ward_hours),
-        hazard_icu=hazards(courses.p_death_icu, courses.los_icu_hours),
-        hazard_ventilated=hazards(courses.p_death_ventilated, courses.los_icu_hours),
-        hazard_stepdown=hazards(courses.p_death_stepdown, courses.los_stepdown_hours),
+        hazard_ward=courses.hazard_ward,
+        hazard_icu=courses.hazard_icu,
+        hazard_ventilated=courses.hazard_ventilated,
+        hazard_stepdown=courses.hazard_stepdown,
         ward_wait_excess=ward_per_hour * whole_stay(courses.p_death_ward),
         icu_wait_excess=icu_per_hour * whole_stay(courses.p_death_icu),
         ventilated_wait_excess=icu_per_hour * whole_stay(courses.p_death_ventilated),
@@ -530,6 +568,11 @@ FACILITY_SPEC_COLUMNS = (
     "ventilators",
     "ward_staffed",
     "icu_staffed",
+    "ward_nurses",
+    "icu_nurses",
+    "utc_offset_hours",
+    "region",
+    "country",
     "tele_specialists",
     "hub_id",
     "linked",
@@ -573,6 +616,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
     )
     road = _road_by_source(network, directory)
     e = s.equipment
+    staffing = StaffingRules.from_scenario(s)
     specs = []
     for shard in range(s.shards):
         own = f[f["shard"] == shard].sort_values("facility_id")
@@ -620,6 +664,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                     )
                     for o in e.oxygen_outages
                 ),
+                staffing=staffing,
                 road_minutes={
                     int(i): road[int(i)] for i in own["facility_id"].to_numpy() if int(i) in road
                 },

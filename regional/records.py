@@ -62,8 +62,12 @@ TIMESERIES_LOG_SCHEMA = pa.schema(
         ("ventilators_in_use", pa.int32()),
         ("waiting", pa.int32()),
         ("in_ed", pa.int32()),
+        ("ward_staffed", pa.int32()),
+        ("icu_staffed", pa.int32()),
         ("ventilators_available", pa.int32()),
         ("oxygen_short", pa.int32()),
+        ("nurses_on_duty", pa.float64()),
+        ("nurse_hours_short", pa.float64()),
     ]
 )
 

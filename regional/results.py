@@ -52,8 +52,8 @@ FACILITY_COLUMNS = (
     "ventilators",
     "ward_staffed",
     "icu_staffed",
-    "ward_nurses_per_shift",
-    "icu_nurses_per_shift",
+    "ward_nurses",
+    "icu_nurses",
     "nurses",
     "physicians",
     "is_hub",
@@ -261,17 +261,17 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
     fid = table.column("facility_id").to_numpy()
     f = network.facilities
     static = {}
-    for name in ("ward_beds", "ward_staffed", "icu_beds", "icu_staffed", "ventilators"):
+    for name in ("ward_beds", "icu_beds", "ventilators"):
         static[name] = pa.array(f[name].to_numpy(dtype=np.int32)[fid], pa.int32())
     return pa.table(
         {
             "facility_id": table.column("facility_id"),
             "time": table.column("time"),
             "ward_beds": static["ward_beds"],
-            "ward_staffed": static["ward_staffed"],
+            "ward_staffed": table.column("ward_staffed"),
             "ward_occupied": table.column("ward_occupied"),
             "icu_beds": static["icu_beds"],
-            "icu_staffed": static["icu_staffed"],
+            "icu_staffed": table.column("icu_staffed"),
             "icu_occupied": table.column("icu_occupied"),
             "ventilators": static["ventilators"],
             "ventilators_available": table.column("ventilators_available"),
@@ -279,6 +279,8 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
             "waiting": table.column("waiting"),
             "in_ed": table.column("in_ed"),
             "oxygen_short": table.column("oxygen_short"),
+            "nurses_on_duty": table.column("nurses_on_duty"),
+            "nurse_hours_short": table.column("nurse_hours_short"),
         }
     )
 
@@ -290,7 +292,7 @@ def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table
     counts = pa.concat_tables([c for c in counters if c.num_rows]).to_pandas()
     frame = frame.merge(counts, on="facility_id", how="left")
     ts = timeseries.select(
-        ["facility_id", "ward_occupied", "icu_occupied", "waiting", "ward_staffed", "icu_staffed"]
+        ["facility_id", "ward_occupied", "icu_occupied", "waiting", "nurse_hours_short"]
     ).to_pandas()
     grouped = ts.groupby("facility_id")
     peaks = pd.DataFrame(
@@ -300,6 +302,7 @@ def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table
             "peak_waiting": grouped["waiting"].max(),
             "mean_ward_occupied": grouped["ward_occupied"].mean(),
             "mean_icu_occupied": grouped["icu_occupied"].mean(),
+            "nurse_hours_short": grouped["nurse_hours_short"].sum(),
         }
     ).reset_index()
     frame = frame.merge(peaks, on="facility_id", how="left")
@@ -376,6 +379,7 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         "peak_icu_occupancy": _round(np.max(icu)) if len(icu) else None,
         "peak_waiting": int(waiting.max()) if len(waiting) else 0,
         "boarded": int((waits > 0).sum()),
+        "nurse_hours_short": _round(pc.sum(ts.column("nurse_hours_short")).as_py() or 0.0),
         "mean_wait_hours": _round(float(np.mean(waits))) if len(waits) else 0.0,
         "p95_wait_hours": _round(float(np.percentile(waits, 95))) if len(waits) else 0.0,
         "mean_ventilator_availability": _ventilator_availability(ts),

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 SCENARIO_SCHEMA_VERSION = 1
 CONDITIONS = ("respiratory", "cardiac", "trauma", "obstetric", "other")
@@ -226,18 +234,71 @@ class ExtraBeds(_Strict):
     ward_beds: int = 0
     icu_beds: int = 0
     ventilators: int = 0
+    nurses: int | None = Field(
+        default=None,
+        description="nursing headcount added (or removed); None: the added beds come with the "
+        "hospital's own nurses per bed-need (the country's ratio where it has none)",
+    )
 
 
 class Capacity(_Strict):
-    """Facility capacities. ``None`` takes the country's published figure (geodata.facilities)."""
+    """Facility capacities. ``None`` takes the country's published figure (geodata.facilities).
+
+    The three staffing standards (conventional, contingency, crisis) give the patients one
+    nurse on duty looks after, in the ward and in the ICU; each is at least the one before.
+    """
 
     hospitals_per_100k: float | None = Field(default=None, gt=0, le=100)
     beds_per_1000: float | None = Field(default=None, gt=0, le=50)
     icu_beds_per_100k: float | None = Field(default=None, ge=0, le=500)
     ventilators_per_icu_bed: float | None = Field(default=None, ge=0, le=10)
-    ward_patients_per_nurse: float = Field(default=6.0, gt=0, le=50)
-    icu_patients_per_nurse: float = Field(default=2.0, gt=0, le=20)
-    absenteeism: float = Field(default=0.0, ge=0, lt=1, description="share of nurses off shift")
+    nurses_per_1000: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="national nursing stock per 1,000 people (None: BR 13.5 incl. technicians "
+        "and auxiliaries, COFEN; CL 4.4, MX 2.9, OECD)",
+    )
+    hospital_nurse_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="share of the nursing stock that works in hospitals (None: 0.6, an "
+        "assumption within the 50-90% of OECD countries, Health at a Glance 2023)",
+    )
+    # COFEN 293/2004 (BR): 3.8 nursing hours per patient-day in minimal care, 6.3 patients
+    # per nurse on an 8-hour shift; Colegio Médico (CL, 2020): one nurse per 2-3 ICU beds.
+    ward_patients_per_nurse: float = Field(
+        default=6.0, gt=0, le=50, description="conventional standard: ward patients per nurse"
+    )
+    icu_patients_per_nurse: float = Field(
+        default=2.0, gt=0, le=20, description="conventional standard: ICU patients per nurse"
+    )
+    contingency_ward_patients_per_nurse: float = Field(
+        default=8.0, gt=0, le=50, description="contingency standard, ward (assumption)"
+    )
+    contingency_icu_patients_per_nurse: float = Field(
+        default=3.0,
+        gt=0,
+        le=20,
+        description="contingency standard, ICU (CL, Colegio Médico: up to 3 ICU beds a nurse)",
+    )
+    crisis_ward_patients_per_nurse: float = Field(
+        default=10.0, gt=0, le=50, description="crisis standard, ward (assumption)"
+    )
+    crisis_icu_patients_per_nurse: float = Field(
+        default=4.0,
+        gt=0,
+        le=20,
+        description="crisis standard, ICU (assumption: tiered ICU staffing in COVID surges)",
+    )
+    absenteeism: float = Field(
+        default=0.04,
+        ge=0,
+        lt=1,
+        description="base share of rostered nurses absent on a day, unplanned (sickness "
+        "mostly); planned leave is in staffing.staff_per_post (assumption)",
+    )
     initial_ward_occupancy: float = Field(
         default=0.70, ge=0, le=1, description="census at start; CL non-ICU 71% (LATAM.md)"
     )
@@ -245,6 +306,126 @@ class Capacity(_Strict):
         default=0.80, ge=0, le=1, description="census at start; CL critical beds >84% (LATAM.md)"
     )
     extra_beds: list[ExtraBeds] = Field(default_factory=list)
+
+    @field_validator("contingency_ward_patients_per_nurse", "contingency_icu_patients_per_nurse")
+    @classmethod
+    def _contingency_at_least_conventional(cls, value: float, info: ValidationInfo) -> float:
+        return _at_least(value, info, "contingency_", "")
+
+    @field_validator("crisis_ward_patients_per_nurse", "crisis_icu_patients_per_nurse")
+    @classmethod
+    def _crisis_at_least_contingency(cls, value: float, info: ValidationInfo) -> float:
+        return _at_least(value, info, "crisis_", "contingency_")
+
+
+def _at_least(value: float, info: ValidationInfo, prefix: str, lower_prefix: str) -> float:
+    """A standard may not ask more nurses than the standard below it."""
+    assert info.field_name is not None
+    lower = lower_prefix + info.field_name.removeprefix(prefix)
+    below = info.data.get(lower)
+    if below is not None and value < below:
+        raise ValueError(f"below {lower} ({below:g}); a laxer standard has more patients a nurse")
+    return value
+
+
+class StandardSwitch(_Strict):
+    """From a day of the run on, every hospital works at least at this staffing standard."""
+
+    start_day: float = Field(ge=0, description="day of the run the switch takes effect")
+    standard: Literal["conventional", "contingency", "crisis"]
+
+
+class StandardTrigger(_Strict):
+    """A hospital moves to a standard once one of its units has stayed under pressure.
+
+    Pressure is (patients in the unit's beds + patients waiting for them) / its beds, seen
+    at each window start; the hospital goes back once the pressure has stayed at or below the
+    threshold as long. Each hospital decides on its own state.
+    """
+
+    standard: Literal["contingency", "crisis"]
+    unit: Literal["icu", "ward"] = "icu"
+    occupancy_above: float = Field(
+        gt=0, le=10, description="(occupied + waiting) / beds of the unit above which it counts"
+    )
+    after_hours: float = Field(ge=0, le=8760, description="hours the pressure has to last")
+
+
+class Staffing(_Strict):
+    """Nurses on duty from the headcount: coverage, rosters, absence and contingency levers."""
+
+    # A 24/7 post is 168 hours a week; a nurse works about 40 and is away about 16% of the
+    # year on annual leave, holidays and training: 168 / (40 x 0.84) = 5.0 people a post
+    # (assumption; COFEN 543/2017 adds at least 15% for absences to the nursing hours).
+    staff_per_post: float = Field(
+        default=5.0, gt=0, le=20, description="headcount that fills one post around the clock"
+    )
+    day_shift_start_hour: float = Field(default=7.0, ge=0, lt=24, description="local time")
+    night_shift_start_hour: float = Field(default=19.0, ge=0, lt=24, description="local time")
+    night_share: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="share of a day's nurse-hours on the night shift (0.5 with 12-hour shifts "
+        "is flat; assumption: nights run 18% leaner)",
+    )
+    weekend_share: float = Field(
+        default=0.27,
+        ge=0,
+        le=1,
+        description="share of a week's nurse-hours on Saturday and Sunday (2/7 = 0.286 is "
+        "flat; assumption: weekends run 6% leaner)",
+    )
+    absenteeism_noise_cv: float = Field(
+        default=0.3,
+        ge=0,
+        le=3,
+        description="day-to-day coefficient of variation of a hospital's absent share, "
+        "lognormal around its mean (assumption)",
+    )
+    absenteeism_respiratory_sensitivity: float = Field(
+        default=0.05,
+        ge=0,
+        le=5,
+        description="absent share added per unit of respiratory demand above its annual mean "
+        "at the hospital (assumption: a 3x respiratory surge adds 10 points)",
+    )
+    overtime_share_max: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="extra on-duty share by overtime, only while patients wait for beds "
+        "closed for lack of staff (assumption)",
+    )
+    agency_nurses_per_shift: float = Field(
+        default=0.0,
+        ge=0,
+        le=1000,
+        description="agency nurses a hospital may call per shift, only while patients wait "
+        "for beds closed for lack of staff",
+    )
+    redeploy_ward_share_max: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="share of the ward's nurses on duty moved to the ICU while ICU patients "
+        "wait for beds closed for lack of staff (assumption)",
+    )
+    standard_from_day: list[StandardSwitch] = Field(
+        default_factory=list, description="network-wide standard from a day on; the latest wins"
+    )
+    triggers: list[StandardTrigger] = Field(
+        default_factory=list, description="each hospital's own switch to a standard by pressure"
+    )
+
+    @model_validator(mode="after")
+    def _night_has_hours(self) -> Staffing:
+        if self.day_shift_start_hour == self.night_shift_start_hour:
+            raise ValueError(
+                "night_shift_start_hour: equals day_shift_start_hour; a day has a day and a "
+                "night shift, give them different hours"
+            )
+        return self
 
 
 class Care(_Strict):
@@ -624,6 +805,7 @@ class Scenario(_Strict):
     geography: Geography
     demand: Demand = Field(default_factory=Demand)
     capacity: Capacity = Field(default_factory=Capacity)
+    staffing: Staffing = Field(default_factory=Staffing)
     care: Care = Field(default_factory=Care)
     equipment: Equipment = Field(default_factory=Equipment)
     telemedicine: Telemedicine = Field(default_factory=Telemedicine)

@@ -42,6 +42,7 @@ from regional.records import (
     TRANSFER_LOG_SCHEMA,
     ColumnBuffer,
 )
+from regional.staffing import Staffing, StaffingRules, nurses_short, restaff
 
 _MESA_LOG = logging.getLogger("MESA.mesa.model")
 
@@ -101,6 +102,7 @@ class ShardSpec:
     max_transfer_minutes: float
     max_transfers: int
     travel: TravelRules
+    staffing: StaffingRules
     ventilator_mtbf_hours: float | None = None
     ventilator_mttr_hours: float = 72.0
     ventilator_maintenance_every_days: float | None = None
@@ -249,6 +251,10 @@ class ShardModel(mesa.Model):
                 self.clinics.append(clinic)
                 self.facilities[fid] = clinic
         self._place_of = dict(zip(f["facility_id"].tolist(), f["place_id"].tolist(), strict=True))
+        h = f["kind"] == "hospital"
+        self.staffing = Staffing(
+            self.spec.staffing, self.demand, **{c: f[c][h] for c in Staffing.COLUMNS}
+        )
 
     def _admit_census(self) -> None:
         """Fill each hospital to its starting occupancy with patients already in their stay."""
@@ -269,12 +275,18 @@ class ShardModel(mesa.Model):
             icu = np.arange(n) >= n_ward
             ventilator = icu & (u[:, 1] < courses.p_ventilator[condition])
             mean = np.where(
-                icu, courses.los_icu_hours[condition], courses.los_ward_hours[condition]
+                icu,
+                np.where(
+                    ventilator,
+                    courses.stay_ventilated_hours[condition],
+                    courses.stay_icu_hours[condition],
+                ),
+                courses.stay_ward_hours[condition],
             )
             remaining = self.demand.residual_stay(u[:, 2], u[:, 3], mean)
-            stepdown_mean = np.maximum(courses.los_stepdown_hours[condition], 1e-9)
+            stepdown_mean = np.maximum(courses.stay_stepdown_hours[condition], 1e-9)
             stepdown = np.where(
-                icu & (courses.los_stepdown_hours[condition] > 0),
+                icu & (courses.stay_stepdown_hours[condition] > 0),
                 self.demand.los_quantile(u[:, 5], stepdown_mean),
                 0.0,
             )
@@ -442,6 +454,7 @@ class ShardModel(mesa.Model):
             self._update_ventilators(window)
             self._update_oxygen(window)
             self._receive(inbox)
+            restaff(self.staffing, self.hospitals, start, end)
             self._admit_arrivals(end)
             self._run_events(end)
             outbox = self._send(window)
@@ -580,8 +593,13 @@ class ShardModel(mesa.Model):
                 [len(h.ward_queue) + len(h.icu_queue) for h in hs]
                 + [c.present for c in self.clinics],
                 [h.in_ed for h in hs],
+                [h.ward_staffed for h in hs],
+                [h.icu_staffed for h in hs],
                 [h.ventilators_available for h in hs],
                 [h.facility_id in self._no_oxygen for h in hs],
+                [len(h.ward_queue) for h in hs],
+                self.staffing.on_duty,  # replaced, never changed in place, at each window
+                self.staffing.ratio,
             )
         )
         self._sample_index += 1
@@ -596,17 +614,34 @@ class ShardModel(mesa.Model):
             np.tile(self._sample_ids, len(self._samples)),
             np.repeat([sample[0] for sample in self._samples], n_h + n_c),
         ]
-        for j in range(1, 8):
+        for j in range(1, 10):
             pad = [] if j == 4 else zeros  # waiting already holds the clinics' patients
             columns.append(
                 np.array(
                     [v for sample in self._samples for v in (*sample[j], *pad)], dtype=np.int32
                 )
             )
+        columns += self._staff_columns(n_c)
         self.timeseries_log.chunks.append(
             pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.timeseries_log.schema)
         )
         self._samples.clear()
+
+    def _staff_columns(self, n_clinics: int) -> list[np.ndarray]:
+        """Nurses on duty and nurse-hours short of the window's samples (0 at clinics)."""
+        n_h = len(self.hospitals)
+        dt = self.spec.sample_hours
+        on_duty, short = [], []
+        pad = np.zeros(n_clinics)
+        for sample in self._samples:
+            ward_waiting = np.asarray(sample[10], dtype=np.float64)
+            occupied = np.column_stack([sample[1], sample[2]]).reshape(n_h, 2)
+            waiting = np.column_stack(
+                [ward_waiting, np.asarray(sample[4][:n_h], dtype=np.float64) - ward_waiting]
+            ).reshape(n_h, 2)
+            on_duty += [sample[11], pad]
+            short += [nurses_short(occupied, waiting, sample[12], sample[11]) * dt, pad]
+        return [np.concatenate(on_duty), np.concatenate(short)]
 
     def _send(self, window: int) -> protocol.Outbox:
         transfers = self._out_transfers.take(protocol.TRANSFER_SCHEMA)

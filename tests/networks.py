@@ -38,20 +38,31 @@ def make_places(rows: Sequence[tuple[float, float, int]], country: str = "CL") -
     )
 
 
+# Headcount per post a unit's beds need when a row gives none: three times the five people
+# a post around the clock takes, so that no roster, absence or standard closes a bed.
+AMPLE_NURSES_PER_POST = 15
+
+
 def make_facilities(
     rows: Sequence[dict[str, Any]],
     places: pd.DataFrame,
     patients_per_nurse: float = 6.0,
     icu_patients_per_nurse: float = 2.0,
 ) -> pd.DataFrame:
-    """Facilities from dicts with ``place`` (row of places), ``kind`` and capacities."""
+    """Facilities from dicts with ``place`` (row of places), ``kind`` and capacities.
+
+    ``ward_nurses`` and ``icu_nurses`` give a headcount; without them a unit has
+    ``AMPLE_NURSES_PER_POST`` per post its beds need at the patients-per-nurse ratios.
+    """
     out = []
     for i, row in enumerate(rows):
         place = places.iloc[row["place"]]
         ward = int(row.get("ward_beds", 0))
         icu = int(row.get("icu_beds", 0))
-        ward_nurses = -(-ward // patients_per_nurse) if ward else 0
-        icu_nurses = -(-icu // icu_patients_per_nurse) if icu else 0
+        ward_nurses = row.get("ward_nurses", -(-ward // patients_per_nurse) * AMPLE_NURSES_PER_POST)
+        icu_nurses = row.get(
+            "icu_nurses", -(-icu // icu_patients_per_nurse) * AMPLE_NURSES_PER_POST
+        )
         out.append(
             {
                 "facility_id": i,
@@ -70,9 +81,9 @@ def make_facilities(
                 "ward_beds": ward,
                 "icu_beds": icu,
                 "ventilators": int(row.get("ventilators", icu)),
-                "ward_nurses_per_shift": int(ward_nurses),
-                "icu_nurses_per_shift": int(icu_nurses),
-                "nurses": int(3 * (ward_nurses + icu_nurses)),
+                "ward_nurses": int(ward_nurses),
+                "icu_nurses": int(icu_nurses),
+                "nurses": int(ward_nurses + icu_nurses),
                 "physicians": 1,
                 "is_hub": bool(row.get("is_hub", False)),
                 "hub_id": int(row.get("hub_id", -1)),

@@ -1,10 +1,11 @@
 """The hazard of death in the running twin against closed forms.
 
-With exponential stays of mean L and a constant hazard h a stay ends in death with probability
-hL / (1 + hL), and everyone leaves the bed after L / (1 + hL) on average: the base hazards are
-solved so that the first is the condition's mortality. A patient who waits w hours at the
-waiting hazard a and then stays S hours at that same hazard (an ICU request that ended) dies
-with probability 1 - exp(-a w) / (1 + a L).
+A condition's mortality p and mean stay L count the stays that end in death, as published
+figures do: death at rate h = p / L competes with the end of a drawn stay of mean
+m = L / (1 - p) (exponential stays), so a stay ends in death with probability hm / (1 + hm) = p
+and patients leave the bed after L on average. A patient who waits w hours at the waiting
+hazard a and then stays a drawn S hours at that same hazard (an ICU request that ended) dies
+with probability 1 - exp(-a w) / (1 + a m).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtri
 
-from agents.pathway import death_probability, stay_hazard
+from agents.pathway import competing_stay, death_probability
 from tests.agents.test_queueing import _poisson_run
 
 NORMAL_QUANTILES = ndtri((np.arange(200_000) + 0.5) / 200_000)
@@ -49,10 +50,11 @@ def test_ward_mortality_is_the_conditions_and_death_comes_during_the_stay() -> N
     settled = _settled(result, 45)
     died = settled["outcome"] == "died"
     assert float(died.mean()) == pytest.approx(p, abs=_binomial_tolerance(p, len(settled)))
-    # death ends the stay at its time: everyone leaves after L / (1 + hL) = L (1 - p) on average
+    # death ends the stay at its time: the mean stay, deaths included, is the condition's, and
+    # deaths and discharges leave after the same time on average, 1 / (h + 1 / m) = L
     stay = (settled["end_time"] - settled["admit_time"]).dt.total_seconds() / 86400.0
-    assert float(stay.mean()) == pytest.approx(1.0 - p, rel=0.05)
-    assert float(stay[died].mean()) == pytest.approx(1.0 - p, rel=0.12)
+    assert float(stay.mean()) == pytest.approx(1.0, rel=0.05)
+    assert float(stay[died].mean()) == pytest.approx(1.0, rel=0.12)
 
 
 @pytest.mark.slow
@@ -107,8 +109,9 @@ def _icu_denied_run(ventilators: int, p_ventilator: float, seed: int) -> pd.Data
 def test_an_ended_icu_request_dies_at_the_waiting_hazard() -> None:
     settled = _icu_denied_run(ventilators=0, p_ventilator=0.0, seed=5)
     mean_hours, p, risk_per_hour = 48.0, 0.2, 0.015
-    a = stay_hazard(p, mean_hours, None) + risk_per_hour * -math.log1p(-p)
-    expected = 1.0 - math.exp(-12.0 * a) / (1.0 + a * mean_hours)
+    hazard, drawn = competing_stay(p, mean_hours, None)
+    a = hazard + risk_per_hour * -math.log1p(-p)
+    expected = 1.0 - math.exp(-12.0 * a) / (1.0 + a * drawn)
     # every request ended at the limit, or the patient died waiting before it
     assert (settled["icu_denied"] | settled["died_waiting"]).all()
     assert settled["icu_time"].isna().all()
@@ -122,8 +125,9 @@ def test_an_ended_icu_request_dies_at_the_waiting_hazard() -> None:
 def test_without_a_ventilator_the_hazard_rises_by_the_unventilated_excess() -> None:
     settled = _icu_denied_run(ventilators=0, p_ventilator=1.0, seed=6)
     mean_hours, p, risk_per_hour, unventilated = 48.0, 0.3, 0.015, 0.02
-    a = stay_hazard(p, mean_hours, None) + risk_per_hour * -math.log1p(-p) + unventilated
-    expected = 1.0 - math.exp(-12.0 * a) / (1.0 + a * mean_hours)
+    hazard, drawn = competing_stay(p, mean_hours, None)
+    a = hazard + risk_per_hour * -math.log1p(-p) + unventilated
+    expected = 1.0 - math.exp(-12.0 * a) / (1.0 + a * drawn)
     died = float((settled["outcome"] == "died").mean())
     assert died == pytest.approx(expected, abs=_binomial_tolerance(expected, len(settled)))
     with_one = _icu_denied_run(ventilators=50, p_ventilator=1.0, seed=6)
@@ -147,14 +151,18 @@ def test_a_longer_wait_never_means_a_lower_death_probability(
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0.001, 0.95), st.floats(1.0, 2000.0), st.sampled_from([None, 0.3, 0.9, 2.0]))
-def test_the_stay_hazard_gives_the_mortality_it_was_solved_for(
+def test_competing_stays_keep_the_mortality_and_the_mean_stay(
     p: float, mean_hours: float, cv: float | None
 ) -> None:
-    h = stay_hazard(p, mean_hours, cv)
+    h, drawn = competing_stay(p, mean_hours, cv)
     if cv is None:
-        assert h * mean_hours / (1.0 + h * mean_hours) == pytest.approx(p, rel=1e-9)
+        # exponential stays: min(S, T) is exponential at rate h + 1 / m
+        assert h / (h + 1.0 / drawn) == pytest.approx(p, rel=1e-9)
+        assert 1.0 / (h + 1.0 / drawn) == pytest.approx(mean_hours, rel=1e-9)
         return
     # check against a fine grid of lognormal quantiles, not the quadrature that solved it
     sigma = math.sqrt(math.log1p(cv * cv))
-    stays = mean_hours * np.exp(sigma * NORMAL_QUANTILES - sigma * sigma / 2)
-    assert float(np.mean(-np.expm1(-h * stays))) == pytest.approx(p, abs=2e-4)
+    stays = drawn * np.exp(sigma * NORMAL_QUANTILES - sigma * sigma / 2)
+    died = -np.expm1(-h * stays)
+    assert float(np.mean(died)) == pytest.approx(p, abs=2e-4)
+    assert float(np.mean(died / h)) == pytest.approx(mean_hours, rel=2e-3)  # E[min(S, T)]

@@ -128,6 +128,17 @@ def test_scenarios_lists_builtins(tmp_path: Path) -> None:
         (["run", "--frobnicate"], "unrecognized arguments: --frobnicate"),
         (["run", "--set", "capacity.absentism=0.2"], "unknown key; valid keys here"),
         (["run", "--set", "capacity.absenteeism=2"], "capacity.absenteeism"),
+        (["run", "--set", "staffing.night_share=1.5"], "staffing.night_share"),
+        (["run", "--set", "staffing.weekend_share=-0.1"], "staffing.weekend_share"),
+        (["run", "--set", "staffing.staff_per_post=-5"], "staffing.staff_per_post"),
+        (
+            ["run", "--set", "capacity.crisis_icu_patients_per_nurse=1.5"],
+            "capacity.crisis_icu_patients_per_nurse: below contingency_icu_patients_per_nurse",
+        ),
+        (
+            ["run", "--set", "capacity.contingency_ward_patients_per_nurse=5"],
+            "capacity.contingency_ward_patients_per_nurse: below ward_patients_per_nurse",
+        ),
         (["run", "--set", "noequals"], "expected KEY=VALUE"),
         (["explode"], "invalid choice"),
     ],

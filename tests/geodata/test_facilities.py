@@ -49,8 +49,8 @@ def test_columns_and_types(chile: pd.DataFrame) -> None:
         "ward_beds",
         "icu_beds",
         "ventilators",
-        "ward_nurses_per_shift",
-        "icu_nurses_per_shift",
+        "ward_nurses",
+        "icu_nurses",
         "nurses",
         "physicians",
         "hub_id",
@@ -96,14 +96,22 @@ def test_beds_and_icu_totals_are_exact(chile: pd.DataFrame, chile_places: pd.Dat
     assert (h.loc[h["tier"] != "general", "icu_beds"] > 0).all()
 
 
-def test_staff_follow_the_ratios(chile: pd.DataFrame, chile_places: pd.DataFrame) -> None:
+def test_the_national_nursing_stock_is_spread_by_need(
+    chile: pd.DataFrame, chile_places: pd.DataFrame
+) -> None:
+    """CL: 4.4 nurses per 1,000 (OECD), 60% of them in hospitals, shared by the nurses the
+    beds need at 6 ward and 2 ICU patients a nurse, and split into ward and ICU the same way."""
     rules = COUNTRY_RULES["CL"]
     h = _hospitals(chile)
-    np.testing.assert_array_equal(h["ward_nurses_per_shift"], np.ceil(h["ward_beds"] / 6.0))
-    np.testing.assert_array_equal(h["icu_nurses_per_shift"], np.ceil(h["icu_beds"] / 2.0))
-    np.testing.assert_array_equal(
-        h["nurses"], 3 * (h["ward_nurses_per_shift"] + h["icu_nurses_per_shift"])
-    )
+    stock = chile_places["population"].sum() * 4.4 / 1000 * 0.6
+    assert h["nurses"].sum() == round(stock)
+    np.testing.assert_array_equal(h["nurses"], h["ward_nurses"] + h["icu_nurses"])
+    need = h["ward_beds"] / 6.0 + h["icu_beds"] / 2.0
+    per_need = h["nurses"] / need
+    assert per_need.max() - per_need.min() < 1.0 / need.min() + 1e-9  # one nurse of rounding
+    icu_share = (h["icu_beds"] / 2.0) / need
+    assert (h["icu_nurses"] - h["nurses"] * icu_share).abs().max() <= 0.5 + 1e-9
+    assert rules.hospital_nurse_share == 0.6
     np.testing.assert_array_equal(h["ventilators"], h["icu_beds"])
     assert (h["physicians"] >= 1).all()
     half = chile_places["population"].sum() * rules.physicians_per_1000 / 1000 / 2

@@ -106,8 +106,16 @@ def test_without_beds_every_hospital_is_filled_from_national_figures(
     assert hospitals["ward_beds"].tolist() == [1152, 460, 806]
     assert hospitals["icu_beds"].tolist() == [91, 37, 64]
     assert hospitals["ventilators"].tolist() == [91, 37, 64]  # one per ICU bed
-    assert hospitals["ward_nurses_per_shift"].tolist() == [192, 77, 135]  # 6 patients each
-    assert hospitals["icu_nurses_per_shift"].tolist() == [46, 19, 32]  # 2 patients each
+    # 4.4 nurses per 1,000 x 0.6 in hospitals = 3,626 nurses, by the need of their beds at
+    # 6 ward and 2 ICU patients a nurse
+    assert int(hospitals["nurses"].sum()) == round(PEOPLE * 4.4 / 1000 * 0.6) == 3626
+    need = hospitals["ward_beds"] / 6 + hospitals["icu_beds"] / 2
+    assert round(3626 / need.sum(), 1) == 7.3
+    assert (hospitals["nurses"] / need).round(1).tolist() == [7.3, 7.3, 7.3]
+    assert hospitals["icu_nurses"].tolist() == [
+        round(n * (i / 2) / d)
+        for n, i, d in zip(hospitals["nurses"], hospitals["icu_beds"], need, strict=True)
+    ]
     assert _values(facilities, "P1", ["ward_beds", "icu_beds", "ventilators"]) == [0, 0, 0]
     assert loaded.filled["ward_beds"] == "3 of 3 hospitals, from 1.9 beds per 1,000 by tier"
     assert loaded.filled["icu_beds"] == "3 hospitals, from 14.0 ICU beds per 100,000"
@@ -361,9 +369,9 @@ def test_no_matching_ids_between_the_two_files(tmp_path: Path) -> None:
         _load(_facilities(_facility_file(tmp_path)), places)
 
 
-def test_a_nurse_headcount_sets_the_nurses_on_a_shift(tmp_path: Path, places: PlaceSource) -> None:
-    """H1 (300 ward, 20 ICU beds) has 36 nurses: 12 a shift, 10 for the ICU (20 beds at 2 a
-    nurse) and 2 for the ward, which would need 50; H3 has no count and is fully staffed."""
+def test_a_nurse_headcount_is_kept_and_split_by_need(tmp_path: Path, places: PlaceSource) -> None:
+    """H1 (300 ward, 20 ICU beds) has 36 nurses: its beds need 50 + 10 nurses on duty, so 6
+    of the 36 are the ICU's; H3 has no count and gets the country's nurses per need."""
     text = (
         "code;nombre;x;y;tipo;nivel;camas;uci;enfermeras\n"
         "H1;Hospital del Salvador;-70.6275;-33.4395;Hospital;Alta Complejidad;300;20;36\n"
@@ -371,7 +379,9 @@ def test_a_nurse_headcount_sets_the_nurses_on_a_shift(tmp_path: Path, places: Pl
     )
     columns = {**FACILITY_COLUMNS, "ward_beds": "camas", "icu_beds": "uci", "nurses": "enfermeras"}
     loaded = _load(_facilities(_write(tmp_path, "f.csv", text), columns=columns), places)
-    staff = ["ward_nurses_per_shift", "icu_nurses_per_shift", "nurses"]
-    assert _values(_by_code(loaded), "H1", staff) == [2, 10, 36]
-    assert _values(_by_code(loaded), "H3", staff) == [25, 3, 84]
-    assert loaded.filled["nurses"].startswith("1 facilities: enough to staff every bed")
+    staff = ["ward_nurses", "icu_nurses", "nurses"]
+    assert _values(_by_code(loaded), "H1", staff) == [30, 6, 36]
+    # 3,626 nurses for the 60 + 28 nurses the two hospitals' beds need: 41.2 a needed nurse
+    h3 = _values(_by_code(loaded), "H3", staff)
+    assert h3[2] == round(3626 / (60 + 28) * 28) and h3[1] == round(h3[2] * 3 / 28)
+    assert loaded.filled["nurses"].startswith("1 of 2 hospitals, 41.20 nurses per nurse")

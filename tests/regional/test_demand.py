@@ -529,14 +529,20 @@ def test_course_shares_match_their_parameters() -> None:
         ward = (cond == c) & (need == 1)
         p = course["p_escalate"]
         _within(float(np.mean(escalates[ward])), p, math.sqrt(p * (1 - p) / ward.sum()), z=5)
-        for sel, mean in [
-            (ward, course["los_ward_days"] * 24),
-            ((cond == c) & (need == 2), course["los_icu_days"] * 24),
+        # stays are drawn longer than the condition's mean by what deaths will cut short
+        # (agents.pathway.competing_stay), by need and ventilation
+        k = m.courses
+        vent, vent_later = out["ventilator"], out["vent_on_escalation"]
+        icu = (cond == c) & (need == 2)
+        later = (cond == c) & escalates
+        for values, sel, mean in [
+            (los, ward, k.stay_ward_hours[c]),
+            (los, icu & ~vent, k.stay_icu_hours[c]),
+            (los, icu & vent, k.stay_ventilated_hours[c]),
+            (icu_after, later & ~vent_later, k.stay_icu_hours[c]),
         ]:
-            _within(float(los[sel].mean()), mean, cv * mean / math.sqrt(sel.sum()), z=5)
-        sel = (cond == c) & escalates
-        mean = course["los_icu_days"] * 24
-        _within(float(icu_after[sel].mean()), mean, cv * mean / math.sqrt(sel.sum()), z=5)
+            _within(float(values[sel].mean()), mean, cv * mean / math.sqrt(sel.sum()), z=5)
+        assert k.stay_ward_hours[c] >= course["los_ward_days"] * 24
 
 
 def test_course_draws_are_independent_of_the_onset_and_of_each_other() -> None:
