@@ -149,6 +149,15 @@ def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
+# what travels of the hazard and the course after the ICU, set after construction
+RISK_FIELDS = (
+    "hazard",
+    "hazard_since",
+    "hazard_rate",
+    "icu_denied",
+    "stepdown",
+    "readmitted",
+)
 TRAVELLING_FIELDS = (
     "patient_id",
     "origin_place",
@@ -173,19 +182,5 @@ TRAVELLING_FIELDS = (
     "vent_on_escalation",
     "los_stepdown_hours",
     "readmit_after_hours",
-    "hazard",
-    "hazard_since",
-    "hazard_rate",
-    "icu_denied",
-    "stepdown",
-    "readmitted",
-)
-# what travels of the hazard and the course after the ICU, set after construction
-RISK_FIELDS = (
-    "hazard",
-    "hazard_since",
-    "hazard_rate",
-    "icu_denied",
-    "stepdown",
-    "readmitted",
+    *RISK_FIELDS,
 )

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from regional.scenario import CONDITIONS, Condition, Scenario, _default_conditions
+from regional.scenario import (
+    CONDITIONS,
+    Condition,
+    Scenario,
+    _default_conditions,
+    _model_from_annotation,
+)
 
 _BOUNDS = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
 
@@ -41,21 +46,11 @@ def _default(info: FieldInfo) -> str:
     return json.dumps(value, default=str)
 
 
-def _model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
     for name, info in model.model_fields.items():
         key = f"{prefix}{name}"
-        inner = _model(info.annotation)
+        inner = _model_from_annotation(info.annotation)
         if inner is not None and inner is not Condition and "list" not in str(info.annotation):
             rows += _rows(inner, f"{key}.")
             continue

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from regional.demand import DemandModel
+from regional.streams import uniforms
 
 if TYPE_CHECKING:
     from agents import Hospital
@@ -43,10 +44,7 @@ STANDARDS = ("conventional", "contingency", "crisis")
 UNITS = ("ward", "icu")
 ABSENT_MAX = 0.9  # a hospital keeps at least a tenth of its rostered nurses
 _EPS = 1e-9
-_GOLDEN64 = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_STREAM_ABSENCE = np.uint64(0xA85E)
+STREAM_ABSENCE = 3  # regional.streams: ventilators are stream 2
 
 
 @dataclass(frozen=True)
@@ -128,22 +126,6 @@ def roster_factor(rules: StaffingRules, local_hours: np.ndarray) -> np.ndarray:
         weekend, rules.weekend_share * 7.0 / 2.0, (1.0 - rules.weekend_share) * 7.0 / 5.0
     )
     return np.where(night, night_factor, day_factor) * week_factor
-
-
-def hash_uniform(seed: int, keys: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Uniforms in (0, 1) from (seed, key, day), the same wherever they are drawn (SplitMix64)."""
-    with np.errstate(over="ignore"):
-        x = _mix(np.full(np.shape(keys), np.uint64(seed & (2**64 - 1))) ^ _STREAM_ABSENCE)
-        x = _mix(x ^ np.asarray(keys).astype(np.int64).astype(np.uint64))
-        x = _mix(x ^ np.asarray(day).astype(np.int64).astype(np.uint64))
-    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    z = x + _GOLDEN64
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
 
 
 def nominal_staffed(
@@ -270,7 +252,7 @@ class Staffing:
         share = r.absenteeism + r.respiratory_sensitivity * (self._relative_day(day) - 1.0)
         if r.noise_cv > 0:
             sigma = np.sqrt(np.log1p(r.noise_cv**2))
-            u = hash_uniform(r.seed, self.facility_id, np.full(len(self.facility_id), day))
+            u = uniforms(r.seed, STREAM_ABSENCE, self.facility_id, day)
             share = share * np.exp(sigma * ndtri(u) - sigma**2 / 2.0)
         found = self._absent[day] = np.clip(share, 0.0, ABSENT_MAX)
         return found

@@ -25,10 +25,11 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def uniforms(seed: int, stream: int, keys: npt.ArrayLike, counter: int) -> np.ndarray:
-    """One uniform in [0, 1) per key, for the given seed, stream and counter (e.g. a window)."""
+    """One uniform in (0, 1) per key, for the given seed, stream and counter (e.g. a window or
+    a day); never 0 or 1, so inverse distribution functions stay finite."""
     k = np.asarray(keys, dtype=np.int64).astype(np.uint64)
     with np.errstate(over="ignore"):
         base = _mix(np.array([seed], dtype=np.uint64) * _GAMMA + np.uint64(stream & 0xFFFF))
         h = _mix(base ^ (k * _GAMMA))
         h = _mix(h ^ (np.uint64(counter & 0xFFFFFFFFFFFFFFFF) * _M2 + _GAMMA))
-    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
