@@ -108,7 +108,7 @@ class Hospital(mesa.Agent):
             self.admit_icu(patient)
         else:
             limit = self.network.policy.transfer_after_hours_icu
-            if self.icu_staffed == 0:
+            if self.icu_beds == 0:  # no ICU here: look for one at once
                 limit = min(limit, 1.0)
             # ventilated while boarding if the pool has one in service
             needs_one = patient.ventilator and not patient.on_ventilator
@@ -267,7 +267,7 @@ class Hospital(mesa.Agent):
             del queue[self._find(queue, key, patient)]
             self.end_icu_request(patient)
             return
-        reason = "no_icu" if icu and self.icu_staffed == 0 else "no_bed"
+        reason = "no_icu" if icu and self.icu_beds == 0 else "no_bed"
         if self.network.transfer_out(patient, self, reason):
             del queue[self._find(queue, key, patient)]
             self.transfers_out += 1
