@@ -266,8 +266,10 @@ def assemble(
     facilities["utc_offset_hours"] = (
         offset.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
     )
-    _apply_extra_beds(scenario, facilities)
+    # a town's people are shared among its hospitals by the beds they have before the
+    # scenario's what-ifs, so that adding beds changes capacity and leaves demand alone
     demand = demand_points(scenario, places, facilities)
+    _apply_extra_beds(scenario, facilities)
     _staff(scenario, facilities)
     facilities["remote"] = facilities["setting"].to_numpy() == "remote"
     offsets = places.drop_duplicates("place_id").set_index("place_id")["utc_offset_hours"]
