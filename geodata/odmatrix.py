@@ -64,6 +64,31 @@ def read_matrix(source: Source) -> pd.DataFrame:
     return out
 
 
+def check_ids(
+    matrix: pd.DataFrame, place_codes: pd.Series, facility_codes: pd.Series, path: Path
+) -> None:
+    """Stop when no pair of the table joins the network (as a population file that matches
+    no place does): its ids are then of other files, or written differently.
+
+    Raises:
+        LoadError: naming the file and examples of the ids on both sides.
+    """
+    places = set(place_codes.astype(str))
+    facilities = set(facility_codes.astype(str))
+    starts = matrix["from_id"].isin(places | facilities)
+    ends = matrix["to_id"].isin(facilities)
+    if len(matrix) and not (starts & ends).any():
+        theirs = ", ".join(repr(v) for v in matrix["from_id"].head(2))
+        ours = ", ".join(
+            repr(v) for v in [*list(place_codes.head(1)), *list(facility_codes.head(1))]
+        )
+        raise LoadError(
+            f"{path}: no pair's from_id and to_id match the ids of the places and facilities "
+            f"(the table has {theirs}, the files {ours}); map from_id and to_id to columns of "
+            "the files' ids"
+        )
+
+
 def match_matrix(
     matrix: pd.DataFrame, places: pd.DataFrame, facilities: pd.DataFrame
 ) -> RoadMinutes:

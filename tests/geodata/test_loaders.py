@@ -68,7 +68,7 @@ def test_skip_mode_keeps_good_rows_and_reports_the_rest(tmp_path: Path) -> None:
     [
         ("id,name,lon,lat\n", {"columns": {"lon": "longitude"}}, "which the file lacks"),
         ("id,name,lat\n", {}, "required column 'lon' is missing"),
-        ("id;name;lon;lat\nA;a;-70;-33\n", {}, "looks delimited by ;"),
+        ("id;name;lon;lat\nA;a;-70;-33\n", {}, "delimited by semicolons"),
         ("id,name,lon,lat\n", {"filters": {"estado": "09"}}, "filter column 'estado'"),
         ("id,name,lon,lat\nA,a,1,2\n", {"crs": "EPSG:99999"}, "unknown CRS 'EPSG:99999'"),
     ],
