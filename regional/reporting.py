@@ -80,16 +80,16 @@ class ConsoleReporter:
 
     def loaded(self, network: Network) -> None:
         """Say what the network holds before the progress bar (and warn of what was skipped)."""
-        if not self.quiet:
+        if not self.quiet:  # on stdout, beside the key results: stderr is for what went wrong
             for line in loaded_lines(network):
-                self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+                self.out.print(line, highlight=False, markup=False, soft_wrap=True)
         for line in skip_warnings(network):
             self.warn(line)
 
     def resuming(self, out: Path, window: int | None) -> None:
         """Say where a resumed run starts again."""
         if window is None:
-            self.console.print(
+            self.out.print(
                 f"{out}: no checkpoint was written before the run stopped; it starts over "
                 "from day 0",
                 highlight=False,
@@ -98,7 +98,7 @@ class ConsoleReporter:
             )
         else:
             day = window * self.scenario.window_hours / 24.0
-            self.console.print(
+            self.out.print(
                 f"{out}: resuming from the checkpoint of window {window} (day {day:g} of "
                 f"{self.scenario.days:g})",
                 highlight=False,

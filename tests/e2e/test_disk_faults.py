@@ -113,6 +113,6 @@ def test_resume_of_a_run_without_a_checkpoint_says_it_starts_over(tmp_path: Path
     done = regional("run", "--resume", "out", "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "no checkpoint was written before the run stopped; it starts over from day 0" in (
-        done.stderr
+        done.stdout
     )
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["seed"] == 2

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from geodata.loaders import LoadError, Source, bad_rows_report, load_checked, read_source
+from geodata.loaders import (
+    LoadError,
+    Source,
+    bad_rows_report,
+    load_checked,
+    read_boundary,
+    read_source,
+)
 
 FACILITY = ("id", "name", "lon", "lat")
 
@@ -161,3 +169,39 @@ def test_bahia_icu_hospitals_deduplicated_on_cnes(shared_data: Path) -> None:
     frame, bad = load_checked(source, "BR", FACILITY, on_bad_rows="skip")
     assert len(frame) + len({b.row for b in bad}) == 129  # unique CNES codes
     assert {b.column for b in bad} <= {"lon", "lat"} and len({b.row for b in bad}) <= 6
+
+
+def _squares(path: Path, *offsets: float) -> Path:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": str(i)},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-71 + x, -34], [-70 + x, -34], [-70 + x, -33], [-71 + x, -33], [-71 + x, -34]]
+                ],
+            },
+        }
+        for i, x in enumerate(offsets)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_a_prepared_boundary_is_cached_by_the_files_content(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    path = _squares(tmp_path / "area.geojson", 0.0, 1.0)
+    first = read_boundary(path, cache_dir=cache)
+    assert first.area == pytest.approx(2.0)
+    (kept,) = (cache / "boundaries").iterdir()
+    # the cached union is what is read the second time, and a filter is another entry
+    assert read_boundary(path, cache_dir=cache).equals_exact(first, 0.0)
+    assert read_boundary(path, filters={"code": "0"}, cache_dir=cache).area == pytest.approx(1.0)
+    assert len(list((cache / "boundaries").iterdir())) == 2
+    # a changed file is read again, and a cache file cut short is rebuilt
+    _squares(path, 0.0, 1.0, 2.0)
+    assert read_boundary(path, cache_dir=cache).area == pytest.approx(3.0)
+    kept.write_bytes(b"\x01\x03")
+    _squares(path, 0.0, 1.0)
+    assert read_boundary(path, cache_dir=cache).area == pytest.approx(2.0)
