@@ -3,7 +3,7 @@
 A source is a file (CSV, GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf) with a mapping
 from our column names to the file's, a CSV delimiter and encoding, a CRS, filters and a key to
 de-duplicate on (Bahia's extract repeats each CNES code for three months). Every problem names
-the file, the row as a person sees it in the file (1 is the first data row) and the column. By
+the file, the row as an editor shows it (a CSV's header is row 1) and the column. By
 default the first bad row stops the load; ``on_bad_rows="skip"`` drops bad rows and returns
 them for a report.
 """
@@ -86,7 +86,10 @@ def read_source(source: Source, required: tuple[str, ...]) -> pd.DataFrame:
     if not path.is_file():
         raise LoadError(f"{path}: file not found; check the path (relative to the scenario file)")
     frame = _read(path, source)
-    frame["_row"] = np.arange(1, len(frame) + 1)
+    # the row as an editor or a spreadsheet shows it: a CSV's header is row 1, so its first
+    # data row is row 2; the features of other formats count from 1
+    first = 1 if path.suffix.lower() in VECTOR_SUFFIXES | {".parquet"} else 2
+    frame["_row"] = np.arange(first, len(frame) + first)
     frame = _filtered(frame, source.filters, path)
     renamed = {}
     for ours, theirs in source.columns.items():
@@ -103,6 +106,8 @@ def read_source(source: Source, required: tuple[str, ...]) -> pd.DataFrame:
             f"{path}: required column {missing[0]!r} is missing; map it in "
             f"`columns:` to one of {', '.join(map(str, frame.columns[:12]))}..."
         )
+    if frame.empty:
+        raise LoadError(f"{path}: the file has no rows (a header at most); give a file with data")
     if source.dedupe_on:
         if source.dedupe_on not in frame.columns:
             raise LoadError(f"{path}: dedupe_on names {source.dedupe_on!r}, not a mapped column")

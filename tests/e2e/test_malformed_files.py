@@ -123,11 +123,11 @@ def _matrix_matches_nothing(data: dict[str, Any], where: Path) -> None:
 @pytest.mark.parametrize(
     ("example", "edit", "expected"),
     [
-        ("cdmx-clues", _huge_beds, "clues.csv: row 1, column 'ward_beds': more than 100,000"),
+        ("cdmx-clues", _huge_beds, "clues.csv: row 2, column 'ward_beds': more than 100,000"),
         ("cdmx-clues", _people_all_zero, "conapo.csv: no place has people"),
         ("cdmx-clues", _swapped, "latitude and longitude look swapped"),
         ("cdmx-clues", _filter_leaves_nothing, "filter CVE_ENT: ['9'] matches no row"),
-        ("chile-deis", _blank_id, "deis.csv: row 1, column 'id': id missing"),
+        ("chile-deis", _blank_id, "deis.csv: row 2, column 'id': id missing"),
         ("chile-deis", _unknown_country, "geography.countries: unknown country code 'XX'"),
         ("chile-deis", _wrong_delimiter, 'delimited by semicolons, set `delimiter: ";"`'),
         ("chile-deis", _matrix_matches_nothing, "od.csv: no pair's from_id and to_id match"),
@@ -234,9 +234,9 @@ def _with(text: str, row: int, old: str, new: str) -> str:
         (
             FACILITIES.replace("400", "3000000000"),
             {},
-            "facilities.csv: row 1, column 'ward_beds': more than 100,000",
+            "facilities.csv: row 2, column 'ward_beds': more than 100,000",
         ),
-        (_with(FACILITIES, 2, "H2", ""), {}, "facilities.csv: row 2, column 'id': id missing"),
+        (_with(FACILITIES, 2, "H2", ""), {}, "facilities.csv: row 3, column 'id': id missing"),
         (
             FACILITIES.replace("-70.6275;-33.4378", "346000;6300000")
             .replace("-71.6197;-33.0336", "255000;6340000")
@@ -295,7 +295,7 @@ def test_a_swapped_mexican_file_is_called_swapped_not_out_of_range(tmp_path: Pat
     scenario = _scenario()
     scenario["base"] = "mexico"
     scenario["geography"] = {"countries": ["MX"]}
-    line = _refused(_run(scenario, tmp_path), tmp_path, "row 1, column 'lat'")
+    line = _refused(_run(scenario, tmp_path), tmp_path, "row 2, column 'lat'")
     assert "look swapped" in line and "out of range" not in line
 
 

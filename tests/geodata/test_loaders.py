@@ -45,13 +45,13 @@ def test_a_good_file_loads_with_our_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
-        ("A;x;-33.4;-70.6;10", "row 1, column 'lat': latitude and longitude look swapped"),
-        ("A;x;-70.6;;10", "row 1, column 'lat': coordinate missing"),
-        ("A;x;-70.6;-33.4;-5", "row 1, column 'ward_beds': negative ('-5')"),
-        ("A;x;-70.6;-33.4;2.5", "row 1, column 'ward_beds': not a whole number ('2.5')"),
-        ("A;x;-70.6;-33.4;many", "row 1, column 'ward_beds': not a number ('many')"),
-        ("A;x;2.35;48.85;10", "row 1, column 'lon': (2.3500, 48.8500) is outside the country"),
-        ("A;x;-70.6;-33.4;10\nA;y;-70.5;-33.4;10", "row 2, column 'id': duplicate id 'A'"),
+        ("A;x;-33.4;-70.6;10", "row 2, column 'lat': latitude and longitude look swapped"),
+        ("A;x;-70.6;;10", "row 2, column 'lat': coordinate missing"),
+        ("A;x;-70.6;-33.4;-5", "row 2, column 'ward_beds': negative ('-5')"),
+        ("A;x;-70.6;-33.4;2.5", "row 2, column 'ward_beds': not a whole number ('2.5')"),
+        ("A;x;-70.6;-33.4;many", "row 2, column 'ward_beds': not a number ('many')"),
+        ("A;x;2.35;48.85;10", "row 2, column 'lon': (2.3500, 48.8500) is outside the country"),
+        ("A;x;-70.6;-33.4;10\nA;y;-70.5;-33.4;10", "row 3, column 'id': duplicate id 'A'"),
     ],
 )
 def test_bad_rows_name_file_row_and_column(tmp_path: Path, rows: str, expected: str) -> None:
@@ -68,7 +68,7 @@ def test_skip_mode_keeps_good_rows_and_reports_the_rest(tmp_path: Path) -> None:
     frame, bad = load_checked(Source(path), "CL", FACILITY, on_bad_rows="skip")
     assert frame["id"].tolist() == ["A", "C"]
     report = bad_rows_report(bad, path)
-    assert report[["row", "column"]].values.tolist() == [[2, "lon"]]
+    assert report[["row", "column"]].values.tolist() == [[3, "lon"]]
 
 
 @pytest.mark.parametrize(
@@ -102,6 +102,9 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
         read_source(Source(latin), FACILITY)
     frame = read_source(Source(latin, encoding="latin-1"), FACILITY)
     assert frame["name"].iat[0] == "Maipú"
+    header = _csv(tmp_path, "id,name,lon,lat\n")
+    with pytest.raises(LoadError, match="the file has no rows"):
+        read_source(Source(header), FACILITY)
 
 
 def test_projected_coordinates_are_reprojected(tmp_path: Path) -> None:
