@@ -232,6 +232,7 @@ def run_scenario(
     compute = 0.0
     exchange = 0.0
     cadence = CheckpointCadence.of(scenario) if checkpoints is not None else None
+    refusing = False  # the disk refused the last checkpoint
     stamp = fingerprint(scenario)
     windows = math.ceil(scenario.hours / scenario.window_hours - 1e-9)
     try:
@@ -252,7 +253,12 @@ def run_scenario(
         for window in range(first, windows):
             if cadence is not None and window > first and cadence.due(window):
                 assert checkpoints is not None
-                _checkpoint(backend, window, inboxes, checkpoints, stamp, n, warn)
+                refused = _checkpoint(backend, window, inboxes, checkpoints, stamp, n)
+                if refused is not None and not refusing:  # said once, not every checkpoint
+                    _say(warn, refused + " (later checkpoints are still tried)")
+                elif refused is None and refusing:
+                    _say(warn, f"{checkpoints}: the checkpoint of window {window} fits again")
+                refusing = refused is not None
                 cadence.written()
             t0 = time.perf_counter()
             outboxes = backend.step(window, inboxes)
@@ -316,10 +322,9 @@ def _checkpoint(
     root: Path,
     stamp: str,
     shards: int,
-    warn: Callable[[str], None] | None,
-) -> None:
+) -> str | None:
     """Write and commit a checkpoint of ``window``; when the disk refuses it, keep the last
-    committed one (an uncommitted window is never resumed from) and say so."""
+    committed one (an uncommitted window is never resumed from) and return what to say."""
     from regional.storage import StorageError, guarded
 
     try:
@@ -335,13 +340,17 @@ def _checkpoint(
             if last is not None
             else "the run goes on without a checkpoint"
         )
-        message = f"{error}; {kept}"
-        if warn is None:
-            import warnings
+        return f"{error}; {kept}"
+    return None
 
-            warnings.warn(message, RuntimeWarning, stacklevel=3)
-        else:
-            warn(message)
+
+def _say(warn: Callable[[str], None] | None, message: str) -> None:
+    if warn is None:
+        import warnings
+
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    else:
+        warn(message)
 
 
 def _worker_cpu(backend: Backend) -> float:

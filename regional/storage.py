@@ -72,7 +72,7 @@ def describe(error_number: int, path: Path, what: str, needed_bytes: int | None 
         free = free_bytes(path)
         parts = []
         if needed_bytes is not None:
-            parts.append(f"about {_mb(needed_bytes)} needed")
+            parts.append(f"up to {_mb(needed_bytes)} needed")
         if free is not None:
             parts.append(f"{_mb(free)} free")
         space = f" ({', '.join(parts)})" if parts else ""

@@ -13,8 +13,10 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
+from regional.checkpoint import committed_window
 from regional.scenario import load_scenario
 from regional.workdir import WorkDir
 from tests.e2e.test_cli import regional
@@ -75,9 +77,41 @@ def test_results_that_do_not_fit_are_one_line_and_leave_nothing(
     done = regional(*RUN, "--out", str(disk / "out"), cwd=tmp_path)
     line = _one_line(done)
     assert line.startswith(f"regional: error: {disk / 'out'}: cannot write the run directory: ")
-    assert "no space left on the device (about " in line and " MB needed, " in line
+    assert "no space left on the device (up to " in line and " MB needed, " in line
     assert line.endswith("free some space or give --out on another disk")
     assert list(disk.iterdir()) == []  # no partial directory, no work area
+
+
+def test_a_disk_that_fills_mid_run_keeps_the_last_good_checkpoint_to_resume(
+    tmp_path: Path, small_disk: Callable[..., Path]
+) -> None:
+    args = (*RUN, "--shards", "2", "--set", "checkpoint_every_windows=2")
+    reference = regional(*args, "--out", "reference", cwd=tmp_path)
+    assert reference.returncode == 0, reference.stderr
+    # 3 MB hold the work area and the first checkpoint (window 2), not the later ones (each
+    # checkpoint holds the logs so far, and two are on disk while one is committed), nor the
+    # results beside the last good one
+    disk = small_disk("3m")
+    out = disk / "out"
+    done = regional(*args, "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    warning, error = done.stderr.strip().splitlines()
+    kept = committed_window(disk / "out.incomplete" / "checkpoints")
+    assert kept is not None and kept >= 2
+    assert warning.startswith("warning: ") and ": cannot write the checkpoint of window " in warning
+    assert "no space left on the device" in warning
+    assert f"the run goes on; --resume would start from window {kept} (later" in warning
+    assert error.startswith(f"regional: error: {out}: cannot write the run directory: no space")
+    assert error.endswith(f"the run can be finished with `regional run --resume {out}`")
+    assert not out.exists()
+    # with room again, the run finishes from that checkpoint as if it had never stopped
+    subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+    resumed = regional("run", "--resume", str(out), "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming from the checkpoint of window {kept} " in resumed.stdout
+    for name in ("patients", "transfers", "referrals", "timeseries", "facilities"):
+        expected = pq.read_table(tmp_path / "reference" / f"{name}.parquet")
+        assert pq.read_table(out / f"{name}.parquet").equals(expected), name
 
 
 def test_a_disk_full_before_the_start_leaves_no_stub(
