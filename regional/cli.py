@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 from regional.scenario import ScenarioError, builtin_descriptions, load_scenario
 from regional.storage import StorageError, guarded
 
@@ -68,9 +66,11 @@ def _setting(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(
             f"expected KEY=VALUE such as capacity.absenteeism=0.15, got {text!r}"
         )
+    from regional.yamlfile import YamlError, load_yaml
+
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        value = load_yaml(raw)  # the loader of scenario files: no duplicate keys, no alias bombs
+    except YamlError:
         value = raw
     return key.strip(), value
 

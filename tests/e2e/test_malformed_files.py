@@ -9,7 +9,9 @@ CRLF line endings, Latin-1 declared, decimal commas declared) must load.
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -321,30 +323,39 @@ def test_yaml_tricks_are_refused_quickly(tmp_path: Path, text: str, expected: st
     _refused(_run(text, tmp_path), tmp_path, expected)
 
 
-def test_workers_without_ray_leave_no_stub(tmp_path: Path) -> None:
-    # a Python without Ray: an import hook that refuses it
-    (tmp_path / "noray").mkdir()
-    (tmp_path / "noray" / "sitecustomize.py").write_text(
+def _without(module: str, where: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m regional ARGS`` in a Python where ``module`` cannot be imported."""
+    hook = where / f"no-{module}"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
         "import sys\n"
-        "class _NoRay:\n"
+        "class _Refuse:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'ray' or name.startswith('ray.'):\n"
-        "            raise ImportError('No module named ray')\n"
-        "sys.meta_path.insert(0, _NoRay())\n"
+        f"        if name == {module!r} or name.startswith({module + '.'!r}):\n"
+        f"            raise ImportError('No module named {module}')\n"
+        "sys.meta_path.insert(0, _Refuse())\n"
     )
-    import os
-
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'noray'}:{ROOT}"}
-    args = ("run", "chile", "--days", "1", "--workers", "2", "--quiet", "--out", "out")
-    done = subprocess.run(
-        [__import__("sys").executable, "-m", "regional", *args],
-        cwd=tmp_path,
+    env = {**os.environ, "PYTHONPATH": f"{hook}:{ROOT}"}
+    return subprocess.run(
+        [sys.executable, "-m", "regional", *args],
+        cwd=where,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
-    _refused(done, tmp_path, "--workers 2 needs Ray")
+
+
+def test_workers_without_ray_leave_no_stub(tmp_path: Path) -> None:
+    args = ("run", "chile", "--days", "1", "--workers", "2", "--quiet", "--out", "out")
+    line = _refused(_without("ray", tmp_path, *args), tmp_path, "--workers 2 needs Ray")
+    assert "install the `ray` extra" in line
+
+
+def test_plot_without_matplotlib_names_the_extra(tmp_path: Path) -> None:
+    done = _without("matplotlib", tmp_path, "plot", "runs/somewhere")
+    line = _refused(done, tmp_path, "regional plot needs matplotlib")
+    assert "install the `plot` extra" in line
 
 
 # -- valid edge cases that must load -----------------------------------------------------------
