@@ -19,27 +19,14 @@ import numpy as np
 import pandas as pd
 
 from geodata.places import load_places
+from geodata.schemas import ALL_COUNTS, FACILITIES
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
-CAPACITY_COLUMNS = (
-    "beds",
-    "ward_beds",
-    "icu_beds",
-    "ventilators",
-    "nurses",
-    "physicians",
-    "population",
-)
+# the counts of every file kind (geodata.schemas), each with its largest plausible value
+MAX_COUNT = dict(ALL_COUNTS)
+CAPACITY_COLUMNS = tuple(MAX_COUNT)
 # An empty cell of these means "not known": the registry fills it by its rules and says so.
-FILLABLE_COLUMNS = frozenset(
-    {"beds", "ward_beds", "icu_beds", "ventilators", "nurses", "physicians"}
-)
-# The largest count a row may hold. Beds and staff: the largest hospitals of the region have a
-# few thousand beds (Hospital das Clínicas de São Paulo about 2,400) and staff; a hundred
-# thousand is beyond any of them, and far below where a count stops fitting our 32-bit
-# columns. People of one place: the largest municipality, São Paulo, has 11.5 million
-# (IBGE 2022); a hundred million is beyond any place and below a whole country (assumption).
-MAX_COUNT = {column: 100_000 for column in CAPACITY_COLUMNS} | {"population": 100_000_000}
+FILLABLE_COLUMNS = FACILITIES.fillable
 BOX_MARGIN_DEG = 1.0
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".numbers"}
 # the first bytes of an Excel/LibreOffice workbook: a ZIP archive (xlsx, ods) or an OLE file (xls)

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from geodata.loaders import LoadError, Source, id_codes, read_source
+from geodata.schemas import MAX_TRIP_MINUTES, TRAVEL_MATRIX
 
-MATRIX_REQUIRED = ("from_id", "to_id", "minutes")
+MATRIX_REQUIRED = TRAVEL_MATRIX.required
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,14 @@ def read_matrix(source: Source) -> pd.DataFrame:
         raise LoadError(
             f"{path}: row {frame['_row'].iat[i]}, column 'minutes': "
             f"{frame['minutes'].iat[i]!r} is not a non-negative number of minutes"
+        )
+    too_long = minutes > MAX_TRIP_MINUTES
+    if too_long.any():
+        i = int(np.flatnonzero(too_long)[0])
+        raise LoadError(
+            f"{path}: row {frame['_row'].iat[i]}, column 'minutes': "
+            f"{frame['minutes'].iat[i]!r} is more than a week ({MAX_TRIP_MINUTES:,} minutes); "
+            "leave unreachable pairs out of the table (or check the unit: minutes, not seconds)"
         )
     out = pd.DataFrame(
         {

@@ -51,10 +51,11 @@ from geodata.loaders import (
     stop_at_first,
 )
 from geodata.places import PLACE_COLUMNS
+from geodata.schemas import FACILITIES, PLACE_GEOMETRY, PLACES, POPULATIONS
 from geodata.travel import TravelRules, nearest_by_travel, place_settings
 
-FACILITY_REQUIRED = ("id", "lon", "lat")
-PLACE_REQUIRED = ("id", "lon", "lat", "population")
+FACILITY_REQUIRED = FACILITIES.required
+PLACE_REQUIRED = PLACES.required
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,8 @@ def _joined_places(
     """
     people_source = source.population_from
     assert people_source is not None
-    geometry, bad = load_checked(source, country, ("id", "lon", "lat"), on_bad_rows)
-    people = read_source(people_source, ("id", "population"))
+    geometry, bad = load_checked(source, country, PLACE_GEOMETRY.required, on_bad_rows)
+    people = read_source(people_source, POPULATIONS.required)
 
     def key(values: pd.Series) -> pd.Series:
         text = pd.Series(id_codes(values), index=values.index)
