@@ -13,10 +13,13 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from regional.scenario import ScenarioError, builtin_descriptions, load_scenario
 from regional.storage import StorageError, guarded
+
+if TYPE_CHECKING:
+    from regional.workdir import WorkDir
 
 EXIT_USAGE = 2
 EXPORT_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet", "all")
@@ -229,7 +232,10 @@ def _run(args: argparse.Namespace) -> int:
     except WorkDirError as error:
         raise UsageError(str(error)) from None
     if resumed is not None:
-        reporter.resuming(resumed.out, resumed.committed_window())
+        try:
+            reporter.resuming(resumed.out, resumed.committed_window())
+        except CheckpointError as error:
+            raise UsageError(str(error)) from None
     try:
         with reporter:
             result = run_scenario(
@@ -245,8 +251,7 @@ def _run(args: argparse.Namespace) -> int:
     except (RunDirectoryError, CheckpointError, StorageError) as error:
         raise UsageError(str(error) + _what_is_left(work)) from None
     except KeyboardInterrupt:
-        if work.committed_window() is None:
-            work.remove_if_stateless()
+        if not _what_is_left(work):
             print("regional: interrupted before the first checkpoint", file=sys.stderr)
         else:
             print(
@@ -267,7 +272,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _what_is_left(work: Any) -> str:
+def _what_is_left(work: WorkDir) -> str:
     """What a failed run leaves: a work area to resume, or nothing (said in the message)."""
     try:
         window = work.committed_window()

@@ -150,3 +150,13 @@ def test_resume_of_a_run_without_a_checkpoint_says_it_starts_over(tmp_path: Path
         done.stdout
     )
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["seed"] == 2
+
+
+def test_a_checkpoint_pointer_cut_short_is_one_line(tmp_path: Path) -> None:
+    work = WorkDir.create(tmp_path / "out", load_scenario("chile", days=1, seed=2))
+    work.checkpoints.mkdir()
+    (work.checkpoints / "LATEST").write_text("1\x00")  # what a full disk can leave
+    line = _one_line(regional("run", "--resume", "out", "--quiet", cwd=tmp_path))
+    assert "LATEST: corrupt checkpoint pointer; the run cannot be resumed, start it again" in line
+    done = regional(*RUN, "--out", "out", cwd=tmp_path)  # which the next run may do
+    assert done.returncode == 0, done.stderr
