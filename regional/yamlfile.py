@@ -49,27 +49,38 @@ class _StrictLoader(yaml.SafeLoader):
 
 def expanded_size(node: Node, limit: int = MAX_EXPANDED_NODES) -> int:
     """How many nodes the document has once every alias is expanded (counting stops past
-    ``limit``); shared nodes are sized once, so this takes time linear in the document."""
+    ``limit``); shared nodes are sized once, so this takes time linear in the document.
+
+    Raises:
+        YamlError: an alias inside the mapping or list it names (a document without end).
+    """
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
 
     def size(n: Node) -> int:
         known = sizes.get(id(n))
         if known is not None:
             return known
-        sizes[id(n)] = 1  # a node that contains itself: counted once here
+        if id(n) in open_nodes:
+            raise YamlError(
+                f"line {n.start_mark.line + 1}: an alias refers to the mapping or list that "
+                "holds it, which has no end; write the values out"
+            )
+        open_nodes.add(id(n))
         total = 1
+        children: list[Node] = []
         if isinstance(n, SequenceNode):
-            for child in n.value:
-                total += size(child)
-                if total > limit:
-                    break
+            children = list(n.value)
         elif isinstance(n, MappingNode):
-            for key, value in n.value:
-                total += size(key) + size(value)
-                if total > limit:
-                    break
-        elif not isinstance(n, ScalarNode):  # pragma: no cover - the three kinds are all
-            total = 1
+            children = [part for pair in n.value for part in pair]
+        for child in children:
+            if not isinstance(child, ScalarNode):
+                total += size(child)
+            else:
+                total += 1
+            if total > limit:
+                break
+        open_nodes.discard(id(n))
         sizes[id(n)] = min(total, limit + 1)
         return sizes[id(n)]
 
@@ -91,7 +102,11 @@ def load_yaml(text: str) -> Any:
             raise YamlError("nested too deeply to be a scenario; flatten it") from None
         if node is None:
             return None
-        if expanded_size(node) > MAX_EXPANDED_NODES:
+        try:
+            expanded = expanded_size(node)
+        except RecursionError:
+            raise YamlError("nested too deeply to be a scenario; flatten it") from None
+        if expanded > MAX_EXPANDED_NODES:
             raise YamlError(
                 f"line {node.start_mark.line + 1}: its aliases (*name) expand to more than "
                 f"{MAX_EXPANDED_NODES:,} values; write the values out instead of nesting aliases"
@@ -99,7 +114,7 @@ def load_yaml(text: str) -> Any:
         try:
             return loader.construct_document(node)
         except RecursionError:
-            raise YamlError("an alias refers to itself; remove the cycle") from None
+            raise YamlError("nested too deeply to be a scenario; flatten it") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
