@@ -173,11 +173,22 @@ def loaded_lines(network: Network) -> list[str]:
 
 
 def skip_warnings(network: Network) -> list[str]:
-    """One line for each file that ``on_bad_rows: skip`` cut by more than
-    ``SKIP_WARNING_SHARE`` of its rows."""
+    """One line for each kind that ``on_bad_rows: skip`` left out whole (a value ``kinds:``
+    does not map), and for each file it cut by more than ``SKIP_WARNING_SHARE`` of its
+    rows."""
     out = []
     skipped = network.skipped
     for path, (read, left_out) in network.rows.items():
+        if skipped is not None and len(skipped):
+            # a kind that is not ours loses all its rows, however few: say it whatever the share
+            kinds = skipped[(skipped["file"] == path) & (skipped["column"] == "kind")]
+            values = kinds["problem"].str.extract(r"^('(?:[^']|'(?! is))*')", expand=False)
+            for value, count in values.value_counts().items():
+                rows = "the 1 row" if count == 1 else f"all {count:,} rows"
+                out.append(
+                    f"on_bad_rows: skip left out {rows} of kind {value} of {path}; "
+                    "map it in `kinds:` or filter it out"
+                )
         if read and left_out / read > SKIP_WARNING_SHARE:
             reasons = ""
             if skipped is not None and len(skipped):

@@ -150,11 +150,11 @@ def test_skip_that_drops_every_rural_post_is_said_loudly(shared_data: Path, tmp_
     data["data"]["facilities"]["kinds"] = {"Hospital": "hospital", "Posta de Salud Rural": "clinic"}
     done = _run(data, tmp_path)
     assert done.returncode == 0, done.stderr
-    warning = [line for line in done.stderr.splitlines() if "warning:" in line]
-    assert len(warning) == 1, done.stderr
-    assert "left out 1,141 of 1,370 rows (83.3%)" in warning[0]
-    assert "cl_establecimientos_deis_20260310.csv" in warning[0]
-    assert "kind: is not in `kinds:`" in warning[0]
+    kind, share = [line for line in done.stderr.splitlines() if "warning:" in line]
+    assert "left out all 1,114 rows of kind 'Posta de Salud Rural (PSR)' of " in kind
+    assert "left out 1,141 of 1,370 rows (83.3%)" in share
+    assert "cl_establecimientos_deis_20260310.csv" in share
+    assert "kind: is not in `kinds:`" in share
 
 
 def test_check_prints_what_was_loaded(shared_data: Path, tmp_path: Path) -> None:
@@ -279,6 +279,18 @@ def test_handmade_file_with_one_mistake(
 ) -> None:
     _files(tmp_path, facilities)  # type: ignore[arg-type]
     _refused(_run(_scenario(**settings), tmp_path), tmp_path, expected)
+
+
+def test_a_kind_left_out_whole_is_said_below_the_share(tmp_path: Path) -> None:
+    hospitals = "".join(f"H{i};Hospital {i};-70.6{i:02d};-33.44;100;Hospital\n" for i in range(12))
+    _files(tmp_path, "id;name;lon;lat;beds;tipo\n" + hospitals + "P1;Posta;-70.7;-33.5;;PSR\n")
+    scenario = _scenario(columns={"ward_beds": "beds", "kind": "tipo"})
+    scenario["data"]["facilities"]["kinds"] = {"Hospital": "hospital"}
+    scenario["data"]["on_bad_rows"] = "skip"
+    done = _check(tmp_path, scenario)
+    assert done.returncode == 0, done.stderr
+    (warning,) = done.stderr.strip().splitlines()  # 1 of 13 rows: below the 10% share
+    assert warning.startswith("warning: on_bad_rows: skip left out the 1 row of kind 'PSR'")
 
 
 def test_a_spreadsheet_is_told_to_be_saved_as_csv(tmp_path: Path) -> None:
