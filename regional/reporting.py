@@ -165,8 +165,9 @@ def loaded_lines(network: Network) -> list[str]:
                 reasons = _reasons(skipped[skipped["file"] == path])
                 line += f": {reasons}"
         lines.append(line)
+    from_files = network.scenario.data is not None
     for key, text in network.filled.items():
-        if key in {"facilities", "places", "skipped_rows"}:
+        if from_files and key in {"facilities", "places", "skipped_rows"}:  # said above
             continue
         lines.append(f"  filled {key}: {text}")
     return lines
