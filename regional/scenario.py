@@ -502,7 +502,7 @@ def _resolve_base(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
 
 def _describe(error: ValidationError, origin: str) -> str:
     first = error.errors()[0]
-    path = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    path = ".".join(_key_text(p) for p in first["loc"]) or "(top level)"
     if first["type"] == "extra_forbidden":
         model = _model_at(first["loc"][:-1])
         valid = ", ".join(sorted(model.model_fields)) if model else "see the README"
@@ -511,8 +511,15 @@ def _describe(error: ValidationError, origin: str) -> str:
         return f"{origin}: {path}: required key is missing; add it (see the README)"
     received = first.get("input")
     shown = repr(received) if not isinstance(received, dict | list) else type(received).__name__
-    message = first["msg"].removeprefix("Value error, ")
+    message = " ".join(first["msg"].removeprefix("Value error, ").split())
     return f"{origin}: {path}: {message} (got {shown})"
+
+
+def _key_text(part: Any) -> str:
+    """A key as the message shows it: plain, or quoted when it holds spaces, newlines or
+    other marks (a key of "\\n" would break the one line)."""
+    text = str(part)
+    return text if re.fullmatch(r"[\w-]+", text) else repr(part)
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -627,7 +634,7 @@ def _resolve_paths(node: Any, base: Path, origin: Path, where: str = "data") -> 
     """
     if isinstance(node, dict):
         for key, value in node.items():
-            here = f"{where}.{key}"
+            here = f"{where}.{_key_text(key)}"
             if key == "path" and isinstance(value, str):
                 names = [m.group(1).strip("{}") for m in _VARIABLE.finditer(value)]
                 unset = [name for name in names if name not in os.environ]
