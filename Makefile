@@ -3,14 +3,18 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+# the real public files the examples and the data tests read (see README.md, Example data)
+SHARED_DATA ?= ../shared/data
+
+.PHONY: run test lint bench clean data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# the README's commands need Ray (`--workers 2`) and matplotlib (`regional plot`) too
+$(VENV)/.installed-run: pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[ray,plot]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -27,6 +31,18 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	RAY_AUTH_MODE=disabled RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# copies the example files into data/ (git-ignored) from SHARED_DATA where it exists
+data:
+	@if [ -d "$(SHARED_DATA)" ]; then \
+		mkdir -p data && cp -R "$(SHARED_DATA)/." data/ && \
+		echo "data/: copied from $(SHARED_DATA); run the examples with" \
+			"REGIONAL_SHARED_DATA=$(CURDIR)/data (the tests find data/ themselves)"; \
+	else \
+		echo "$(SHARED_DATA): not found; put the files of README.md's table (Example data)" \
+			"into data/, or give SHARED_DATA=/path/to/shared/data" >&2; \
+		exit 2; \
+	fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

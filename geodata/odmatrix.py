@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from geodata.loaders import LoadError, Source, id_codes, read_source
+from geodata.schemas import MAX_TRIP_MINUTES, TRAVEL_MATRIX
 
-MATRIX_REQUIRED = ("from_id", "to_id", "minutes")
+MATRIX_REQUIRED = TRAVEL_MATRIX.required
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ def read_matrix(source: Source) -> pd.DataFrame:
             f"{path}: row {frame['_row'].iat[i]}, column 'minutes': "
             f"{frame['minutes'].iat[i]!r} is not a non-negative number of minutes"
         )
+    too_long = minutes > MAX_TRIP_MINUTES
+    if too_long.any():
+        i = int(np.flatnonzero(too_long)[0])
+        raise LoadError(
+            f"{path}: row {frame['_row'].iat[i]}, column 'minutes': "
+            f"{frame['minutes'].iat[i]!r} is more than a week ({MAX_TRIP_MINUTES:,} minutes); "
+            "leave unreachable pairs out of the table (or check the unit: minutes, not seconds)"
+        )
     out = pd.DataFrame(
         {
             "from_id": id_codes(frame["from_id"]),
@@ -62,6 +71,31 @@ def read_matrix(source: Source) -> pd.DataFrame:
             f"{out['from_id'].iat[i]!r} -> {out['to_id'].iat[i]!r} appears twice; keep one"
         )
     return out
+
+
+def check_ids(
+    matrix: pd.DataFrame, place_codes: pd.Series, facility_codes: pd.Series, path: Path
+) -> None:
+    """Stop when no pair of the table joins the network (as a population file that matches
+    no place does): its ids are then of other files, or written differently.
+
+    Raises:
+        LoadError: naming the file and examples of the ids on both sides.
+    """
+    places = set(place_codes.astype(str))
+    facilities = set(facility_codes.astype(str))
+    starts = matrix["from_id"].isin(places | facilities)
+    ends = matrix["to_id"].isin(facilities)
+    if len(matrix) and not (starts & ends).any():
+        theirs = ", ".join(repr(v) for v in matrix["from_id"].head(2))
+        ours = ", ".join(
+            repr(v) for v in [*list(place_codes.head(1)), *list(facility_codes.head(1))]
+        )
+        raise LoadError(
+            f"{path}: no pair's from_id and to_id match the ids of the places and facilities "
+            f"(the table has {theirs}, the files {ours}); map from_id and to_id to columns of "
+            "the files' ids"
+        )
 
 
 def match_matrix(

@@ -56,10 +56,11 @@ from geodata.loaders import (
     stop_at_first,
 )
 from geodata.places import PLACE_COLUMNS
+from geodata.schemas import FACILITIES, PLACE_GEOMETRY, PLACES, POPULATIONS
 from geodata.travel import TravelRules, nearest_by_travel, place_settings
 
-FACILITY_REQUIRED = ("id", "lon", "lat")
-PLACE_REQUIRED = ("id", "lon", "lat", "population")
+FACILITY_REQUIRED = FACILITIES.required
+PLACE_REQUIRED = PLACES.required
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ class Loaded:
     facilities: pd.DataFrame
     filled: dict[str, str]
     skipped: pd.DataFrame
+    rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # file: (read, left out)
+
+
+def _left_out(bad: list[BadRow]) -> int:
+    return len({b.row for b in bad})
 
 
 def load_registry(
@@ -98,18 +104,27 @@ def load_registry(
 ) -> Loaded:
     """Read, check and complete a facility file and a place file of one country."""
     filled: dict[str, str] = {}
-    place_frame, place_reports = _places(places, country, on_bad_rows, filled)
+    rows: dict[str, tuple[int, int]] = {}
+    place_frame, place_reports = _places(places, country, on_bad_rows, filled, rows)
     raw, facility_bad = load_checked(facilities, country, FACILITY_REQUIRED, on_bad_rows)
     frame, kind_bad = _kinds_and_tiers(raw, facilities, filled, on_bad_rows)
+    rows[str(facilities.path)] = (
+        len(raw) + _left_out(facility_bad),
+        _left_out(facility_bad + kind_bad),
+    )
     if frame.empty:
-        raise LoadError(f"{facilities.path}: no facility left after filters and checks")
+        raise LoadError(
+            f"{facilities.path}: no facility left after filters and checks "
+            f"(all {len(raw) + _left_out(facility_bad)} rows are bad rows; see the first "
+            "with `on_bad_rows: stop`)"
+        )
     frame = _where(frame, place_frame, travel, filled)
     frame = _capacities(frame, place_frame, rules, filled)
     facility_bad = sorted(facility_bad + kind_bad, key=lambda b: (b.row, b.column))
     skipped = pd.concat(
         [*place_reports, bad_rows_report(facility_bad, facilities.path)], ignore_index=True
     )
-    return Loaded(place_frame, frame, filled, skipped)
+    return Loaded(place_frame, frame, filled, skipped, rows)
 
 
 def _places(
@@ -117,15 +132,27 @@ def _places(
     country: str,
     on_bad_rows: Literal["stop", "skip"],
     filled: dict[str, str],
+    rows: dict[str, tuple[int, int]],
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """The places, biggest first, and the reports of their skipped rows (one per file)."""
     if source.population_from is not None:
-        frame, reports = _joined_places(source, country, on_bad_rows, filled)
+        frame, reports = _joined_places(source, country, on_bad_rows, filled, rows)
+        people_path = source.population_from.path
     else:
         frame, bad = load_checked(source, country, PLACE_REQUIRED, on_bad_rows)
         reports = [bad_rows_report(bad, source.path)]
+        rows[str(source.path)] = (len(frame) + _left_out(bad), _left_out(bad))
+        people_path = source.path
     frame["population"] = pd.to_numeric(frame["population"]).astype(np.int64)
+    empty = int((frame["population"] <= 0).sum())
     frame = frame[frame["population"] > 0]
+    if frame.empty:
+        raise LoadError(
+            f"{people_path}: no place has people (population above 0) of the "
+            f"{empty} places read; check the population column and the filters"
+        )
+    if empty:
+        filled["places_without_people"] = f"{empty} places with a population of 0 left out"
     places = pd.DataFrame(
         {
             "place_id": np.arange(1, len(frame) + 1, dtype=np.int64),
@@ -158,6 +185,7 @@ def _joined_places(
     country: str,
     on_bad_rows: Literal["stop", "skip"],
     filled: dict[str, str],
+    rows: dict[str, tuple[int, int]],
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Places from one file, their people from another, joined on ``id``.
 
@@ -166,8 +194,8 @@ def _joined_places(
     """
     people_source = source.population_from
     assert people_source is not None
-    geometry, bad = load_checked(source, country, ("id", "lon", "lat"), on_bad_rows)
-    people = read_source(people_source, ("id", "population"))
+    geometry, bad = load_checked(source, country, PLACE_GEOMETRY.required, on_bad_rows)
+    people = read_source(people_source, POPULATIONS.required)
 
     def key(values: pd.Series) -> pd.Series:
         text = pd.Series(id_codes(values), index=values.index)
@@ -200,6 +228,8 @@ def _joined_places(
     wrong = matched["_people_row"].isin([b.row for b in people_bad])
     kept = matched[~wrong].drop(columns=["_key", "_people_row"]).reset_index(drop=True)
     reports = [bad_rows_report(bad, source.path), bad_rows_report(people_bad, people_source.path)]
+    rows[str(source.path)] = (len(geometry) + _left_out(bad), _left_out(bad))
+    rows[str(people_source.path)] = (len(matched), _left_out(people_bad))
     return kept, reports
 
 

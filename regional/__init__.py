@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 __all__ = ["RunResult", "Scenario", "ScenarioError", "builtin_names", "load_scenario", "run"]
 
 
+def __getattr__(name: str) -> Any:
+    # RunResult comes with pyarrow and the agents: imported when asked for (and by
+    # `from regional import *`), not by `import regional`
+    if name == "RunResult":
+        from regional.results import RunResult
+
+        return RunResult
+    raise AttributeError(f"module 'regional' has no attribute {name!r}")
+
+
 def run(
     scenario: Scenario | str | Path | dict[str, Any],
     out: str | Path | None = None,
@@ -32,10 +42,20 @@ def run(
 
     Args:
         scenario: what to run.
-        out: if given, also write the run directory there.
+        out: if given, also write the run directory there; it must not exist (checked
+            before the simulation starts).
         overrides: top-level or dotted parameters, e.g. ``days=7``.
+
+    Raises:
+        ScenarioError: a scenario or a file of it that is not valid.
+        RunDirectoryError: ``out`` already exists.
+        StorageError: ``out`` cannot be written (a full disk, no permission).
     """
+    from regional.results import RunDirectoryError
     from regional.runner import run_scenario
+
+    if out is not None and Path(out).exists():
+        raise RunDirectoryError(f"{out}: already exists; choose another out or remove it")
 
     if not isinstance(scenario, Scenario) or overrides:
         source = scenario.model_dump(mode="json") if isinstance(scenario, Scenario) else scenario

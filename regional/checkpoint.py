@@ -227,8 +227,12 @@ def _save_log_segments(model: ShardModel, window: int, folder: Path) -> None:
         start = model.saved_log_rows.get(name, 0)
         final = folder / f"{name}-{window:07d}.parquet"
         tmp = folder / f".{final.name}.tmp"
-        pq.write_table(table.slice(start), tmp)
-        os.replace(tmp, final)
+        try:
+            pq.write_table(table.slice(start), tmp)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         model.saved_log_rows[name] = table.num_rows
 
 

@@ -1,7 +1,9 @@
-"""The command line: ``regional run``, ``regional scenarios``.
+"""The command line: ``regional run``, ``check``, ``scenarios``, ``export``, ``plot``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
-that says what is wrong and how to fix it, exit code 2, and no run directory.
+that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
+that is full or cannot be written (``regional.storage``), and a command whose optional extra
+is not installed.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
-
-import yaml
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from regional.scenario import ScenarioError, builtin_descriptions, load_scenario
+from regional.storage import StorageError, guarded
+
+if TYPE_CHECKING:
+    from regional.workdir import WorkDir
 
 EXIT_USAGE = 2
 EXPORT_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet", "all")
@@ -65,9 +69,11 @@ def _setting(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(
             f"expected KEY=VALUE such as capacity.absenteeism=0.15, got {text!r}"
         )
+    from regional.yamlfile import YamlError, load_yaml
+
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        value = load_yaml(raw)  # the loader of scenario files: no duplicate keys, no alias bombs
+    except YamlError:
         value = raw
     return key.strip(), value
 
@@ -117,6 +123,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FORMAT",
         help="also write GIS layers: gpkg, geojson, fgb, geoparquet or all",
     )
+    check = sub.add_parser(
+        "check", help="validate a scenario and every file it names, without running it"
+    )
+    check.add_argument(
+        "scenario", help="built-in name (see `regional scenarios`) or a scenario .yaml file"
+    )
+    check.add_argument(
+        "--set",
+        dest="settings",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, as `regional run` does",
+    )
+    check.add_argument(
+        "--all",
+        action="store_true",
+        help="list every bad row of the files instead of stopping at the first",
+    )
     sub.add_parser("scenarios", help="list the built-in scenarios")
     export = sub.add_parser("export", help="write GIS layers of a run directory")
     export.add_argument("run_dir", type=Path, metavar="RUN_DIR")
@@ -141,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scenarios()
         if args.command == "run":
             return _run(args)
+        if args.command == "check":
+            return _check(args)
         if args.command == "plot":
             for path in _plot(args.run_dir, args.out):
                 print(path)
@@ -151,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         build_parser().print_help()
         return EXIT_USAGE
-    except (UsageError, ScenarioError) as error:
+    except (UsageError, ScenarioError, StorageError) as error:
         print(f"regional: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -166,7 +194,8 @@ def _scenarios() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from regional.checkpoint import CheckpointError, committed_window
+    from regional.checkpoint import CheckpointError
+    from regional.network import build_network
     from regional.reporting import ConsoleReporter
     from regional.results import RunDirectoryError
     from regional.runner import run_scenario
@@ -175,9 +204,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.resume is not None:
             _no_scenario_flags_with_resume(args)
-            work = WorkDir.open(args.resume)
-            scenario = work.scenario(workers=args.workers)
+            resumed: WorkDir | None = WorkDir.open(args.resume)
+            assert resumed is not None
+            scenario = resumed.scenario(workers=args.workers)
+            out = resumed.out
         else:
+            resumed = None
             overrides: dict[str, Any] = {
                 "days": args.days,
                 "seed": args.seed,
@@ -187,35 +219,51 @@ def _run(args: argparse.Namespace) -> int:
             scenario = load_scenario(args.scenario, settings=dict(args.settings), **overrides)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
-            work = WorkDir.create(out, scenario)
+            WorkDir.check_free(out)
     except WorkDirError as error:
         raise UsageError(str(error)) from None
+    # everything that can fail before the first window fails here, before any work area
     backend = _backend(scenario.workers, args.address)
     reporter = ConsoleReporter(scenario, quiet=args.quiet)
+    network = build_network(scenario)
+    reporter.loaded(network)
+    try:
+        work = resumed if resumed is not None else WorkDir.create(out, scenario)
+    except WorkDirError as error:
+        raise UsageError(str(error)) from None
+    if resumed is not None:
+        try:
+            reporter.resuming(resumed.out, resumed.committed_window())
+        except CheckpointError as error:
+            raise UsageError(str(error)) from None
     try:
         with reporter:
             result = run_scenario(
                 scenario,
                 backend=backend,
                 progress=reporter.update,
+                network=network,
                 checkpoints=work.checkpoints,
-                resume=args.resume is not None,
+                resume=resumed is not None,
+                warn=reporter.warn,
             )
         path = result.write(work.out)
-    except (RunDirectoryError, CheckpointError) as error:
-        raise UsageError(str(error)) from None
-    except Exception:
-        # a run that failed before its first checkpoint (a scenario that cannot be built, say)
-        # has nothing to resume: it leaves nothing behind
-        if args.resume is None and committed_window(work.checkpoints) is None:
-            work.remove()
-        raise
+    except (RunDirectoryError, CheckpointError, StorageError) as error:
+        raise UsageError(str(error) + _what_is_left(work)) from None
     except KeyboardInterrupt:
-        print(
-            f"regional: interrupted; finish it with `regional run --resume {work.out}`",
-            file=sys.stderr,
-        )
+        if not _what_is_left(work):
+            print("regional: interrupted before the first checkpoint", file=sys.stderr)
+        else:
+            print(
+                f"regional: interrupted; finish it with `regional run --resume {work.out}`",
+                file=sys.stderr,
+            )
         return 130
+    except Exception:
+        # a run that failed before its first checkpoint has nothing to resume: it leaves
+        # nothing behind
+        work.remove_if_stateless()
+        raise
     work.remove()
     reporter.report(result, path)
     if args.export:
@@ -224,12 +272,63 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _what_is_left(work: WorkDir) -> str:
+    """What a failed run leaves: a work area to resume, or nothing (said in the message)."""
+    try:
+        window = work.committed_window()
+    except Exception:  # a pointer cut short: nothing to resume
+        window = None
+    if window is None:
+        work.remove_if_stateless()
+        return ""
+    return f"; the run can be finished with `regional run --resume {work.out}`"
+
+
+def _check(args: argparse.Namespace) -> int:
+    from regional.network import build_network
+    from regional.reporting import bad_row_lines, loaded_lines, skip_warnings
+
+    settings = dict(args.settings)
+    scenario = load_scenario(args.scenario, settings=settings)
+    stop = scenario.data is not None and scenario.data.on_bad_rows == "stop"
+    if args.all and stop:
+        scenario = load_scenario(args.scenario, settings={**settings, "data.on_bad_rows": "skip"})
+    network = build_network(scenario)
+    for line in loaded_lines(network):
+        print(line)
+    for line in skip_warnings(network):
+        print(f"warning: {line}", file=sys.stderr)
+    if args.all:
+        bad = bad_row_lines(network)
+        for line in bad:
+            print(line)
+        if stop and bad:
+            print(
+                f"regional: error: {len(bad)} bad rows; with `on_bad_rows: stop` the run stops "
+                "at the first (fix them, or set `on_bad_rows: skip`)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    print(f"{scenario.name}: no problem found; `regional run {args.scenario}` runs it")
+    return 0
+
+
 def _plot(run_dir: Path, out: Path | None) -> list[Path]:
     from geodata.export import ExportError
-    from geodata.plot import plot_run
 
     try:
-        return plot_run(run_dir, out)
+        import matplotlib  # noqa: F401  (the `plot` extra)
+
+        from geodata.plot import plot_run
+    except ImportError as error:
+        raise UsageError(
+            f"regional plot needs matplotlib ({error}); install the `plot` extra: "
+            "pip install -e '.[plot]' (or `make run`, which installs it)"
+        ) from None
+    target = out or Path(run_dir) / "plots"
+    try:
+        with guarded(target, "the plots"):
+            return plot_run(run_dir, out)
     except ExportError as error:
         raise UsageError(str(error)) from None
 
@@ -237,8 +336,10 @@ def _plot(run_dir: Path, out: Path | None) -> list[Path]:
 def _export(run_dir: Path, fmt: str, out: Path | None) -> list[Path]:
     from geodata.export import ExportError, export_run
 
+    target = out or Path(run_dir) / "gis"
     try:
-        return export_run(run_dir, fmt, out)
+        with guarded(target, "the GIS layers"):
+            return export_run(run_dir, fmt, out)
     except ExportError as error:
         raise UsageError(str(error)) from None
 
@@ -264,7 +365,7 @@ def _backend(workers: int, address: str | None) -> Any:
     except ImportError as error:
         raise UsageError(
             f"--workers {workers} needs Ray ({error}); install the `ray` extra "
-            "or run with --workers 1"
+            "(pip install -e '.[ray]', or `make run`) or run with --workers 1"
         ) from None
     return RayBackend(workers=workers, address=address)
 

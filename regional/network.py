@@ -62,6 +62,8 @@ class Network:
     skipped: pd.DataFrame | None = None
     road: RoadMinutes | None = None  # a routing engine's minutes, where the scenario has them
     boundary: Any = None  # shapely polygons (EPSG:4326) that clip the catchments
+    rows: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)  # per file:
+    # rows read and rows left out as bad rows (registry files only)
 
     @property
     def shard_of_facility(self) -> np.ndarray:
@@ -176,7 +178,7 @@ def build_network(scenario: Scenario) -> Network:
 def _network_from_files(scenario: Scenario) -> Network:
     """A network from the scenario's registry files (``data:``)."""
     from geodata.loaders import LoadError, Source, read_boundary
-    from geodata.odmatrix import read_matrix
+    from geodata.odmatrix import check_ids, read_matrix
     from geodata.registry import FacilitySource, PlaceSource, load_registry
 
     data = scenario.data
@@ -196,6 +198,7 @@ def _network_from_files(scenario: Scenario) -> Network:
             config.crs,
             config.filters,
             config.dedupe_on,
+            config.decimal,
             **extra,
         )
 
@@ -215,6 +218,13 @@ def _network_from_files(scenario: Scenario) -> Network:
             facilities, places, country, facility_rules(scenario, country), travel, data.on_bad_rows
         )
         matrix = read_matrix(source(Source, data.travel_matrix)) if data.travel_matrix else None
+        if matrix is not None and data.travel_matrix is not None:
+            check_ids(
+                matrix,
+                loaded.places["code"],
+                loaded.facilities["code"],
+                Path(data.travel_matrix.path),
+            )
         boundary = (
             read_boundary(Path(data.boundary.path), data.boundary.crs, data.boundary.filters)
             if data.boundary
@@ -228,6 +238,7 @@ def _network_from_files(scenario: Scenario) -> Network:
     network = assemble(scenario, loaded.places, loaded.facilities, travel, filled, matrix)
     network.skipped = loaded.skipped
     network.boundary = boundary
+    network.rows = loaded.rows
     return network
 
 

@@ -454,34 +454,46 @@ def _versions() -> dict[str, str]:
 
 
 def write_run_directory(result: RunResult, out: Path) -> Path:
-    """Write tables, summary and manifest into ``out``, atomically (temp sibling + rename)."""
+    """Write tables, summary and manifest into ``out``, atomically (temp sibling + rename).
+
+    Raises:
+        RunDirectoryError: ``out`` exists.
+        StorageError: the disk is full, or the folder cannot be written; nothing is left.
+    """
+    from regional.storage import guarded
+
     out = Path(out)
     if out.exists():
         raise RunDirectoryError(f"{out}: already exists; choose another --out or remove it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        for name in TABLES:
-            table = result.tables[name]
-            meta = dict(table.schema.metadata or {})
-            meta[b"regional.results_schema_version"] = str(RESULTS_SCHEMA_VERSION).encode()
-            pq.write_table(table.replace_schema_metadata(meta), tmp / f"{name}.parquet")
-        for name, report in result.reports.items():
-            report.to_csv(tmp / f"{name}.csv", index=False)
-        if result.boundary is not None:
-            import geopandas as gpd
-
-            area = gpd.GeoDataFrame(geometry=[result.boundary], crs="EPSG:4326")
-            area.to_parquet(tmp / "boundary.parquet", schema_version="1.1.0")
-        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
-        (tmp / "manifest.json").write_text(
-            json.dumps(result.manifest, indent=2, default=str) + "\n"
-        )
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    # Parquet compresses: the tables' size in memory bounds what the directory takes
+    needed = sum(table.nbytes for table in result.tables.values())
+    with guarded(out, "the run directory", needed):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        try:
+            _write_files(result, tmp)
+            os.rename(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)  # first, so the free space said is true
+            raise
     return out
+
+
+def _write_files(result: RunResult, folder: Path) -> None:
+    for name in TABLES:
+        table = result.tables[name]
+        meta = dict(table.schema.metadata or {})
+        meta[b"regional.results_schema_version"] = str(RESULTS_SCHEMA_VERSION).encode()
+        pq.write_table(table.replace_schema_metadata(meta), folder / f"{name}.parquet")
+    for name, report in result.reports.items():
+        report.to_csv(folder / f"{name}.csv", index=False)
+    if result.boundary is not None:
+        import geopandas as gpd
+
+        area = gpd.GeoDataFrame(geometry=[result.boundary], crs="EPSG:4326")
+        area.to_parquet(folder / "boundary.parquet", schema_version="1.1.0")
+    (folder / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+    (folder / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str) + "\n")
 
 
 def read_run_directory(path: Path) -> RunResult:

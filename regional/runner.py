@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -204,8 +205,12 @@ def run_scenario(
     network: Network | None = None,
     checkpoints: Path | None = None,
     resume: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run a scenario to its end and return its results (see the module doc for the loop).
+
+    A checkpoint that the disk refuses (full, read-only, no permission) is not a failure: the
+    run goes on from the last good checkpoint, which stays committed, and ``warn`` says so.
 
     Args:
         scenario: what to run.
@@ -214,6 +219,7 @@ def run_scenario(
         network: a network already built for the scenario.
         checkpoints: folder for checkpoints (none are written without it).
         resume: continue from the last committed checkpoint in ``checkpoints``.
+        warn: told, in one line, of a checkpoint that could not be written.
     """
     began_wall = time.perf_counter()
     began_cpu = time.process_time()
@@ -226,6 +232,7 @@ def run_scenario(
     compute = 0.0
     exchange = 0.0
     cadence = CheckpointCadence.of(scenario) if checkpoints is not None else None
+    refusing = False  # the disk refused the last checkpoint
     stamp = fingerprint(scenario)
     windows = math.ceil(scenario.hours / scenario.window_hours - 1e-9)
     try:
@@ -246,8 +253,12 @@ def run_scenario(
         for window in range(first, windows):
             if cadence is not None and window > first and cadence.due(window):
                 assert checkpoints is not None
-                backend.checkpoint(window, inboxes, checkpoints, stamp)
-                checkpoint.commit(checkpoints, window, n)
+                refused = _checkpoint(backend, window, inboxes, checkpoints, stamp, n)
+                if refused is not None and not refusing:  # said once, not every checkpoint
+                    _say(warn, refused + " (later checkpoints are still tried)")
+                elif refused is None and refusing:
+                    _say(warn, f"{checkpoints}: the checkpoint of window {window} fits again")
+                refusing = refused is not None
                 cadence.written()
             t0 = time.perf_counter()
             outboxes = backend.step(window, inboxes)
@@ -302,6 +313,44 @@ def run_scenario(
     return assemble_results(
         network, shard_tables, in_transit, timings, backend.name, backend.workers
     )
+
+
+def _checkpoint(
+    backend: Backend,
+    window: int,
+    inboxes: list[protocol.Inbox],
+    root: Path,
+    stamp: str,
+    shards: int,
+) -> str | None:
+    """Write and commit a checkpoint of ``window``; when the disk refuses it, keep the last
+    committed one (an uncommitted window is never resumed from) and return what to say."""
+    from regional.storage import StorageError, guarded
+
+    try:
+        with guarded(root, f"the checkpoint of window {window}"):
+            backend.checkpoint(window, inboxes, root, stamp)
+            checkpoint.commit(root, window, shards)
+    except StorageError as error:
+        for shard in range(shards):  # what did fit of this window frees its space again
+            shutil.rmtree(checkpoint.shard_dir(root, shard) / f"window-{window:07d}", True)
+        last = checkpoint.committed_window(root)
+        kept = (
+            f"the run goes on; --resume would start from window {last}"
+            if last is not None
+            else "the run goes on without a checkpoint"
+        )
+        return f"{error}; {kept}"
+    return None
+
+
+def _say(warn: Callable[[str], None] | None, message: str) -> None:
+    if warn is None:
+        import warnings
+
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    else:
+        warn(message)
 
 
 def _worker_cpu(backend: Backend) -> float:

@@ -881,6 +881,20 @@ class FileSource(_Strict):
     crs: str | None = None
     filters: dict[str, str | int | list[str | int]] = Field(default_factory=dict)
     dedupe_on: str | None = None
+    decimal: Literal[".", ","] = Field(
+        default=".",
+        description="the decimal mark of a CSV's numbers: ',' for files such as '-33,45' "
+        "(Excel's CSV in Spanish and Portuguese locales); default '.'",
+    )
+
+    @model_validator(mode="after")
+    def _marks_differ(self) -> FileSource:
+        if self.decimal == self.delimiter:
+            raise ValueError(
+                f"decimal and delimiter are both {self.decimal!r}; such files use ';' as the "
+                "delimiter"
+            )
+        return self
 
     @field_validator("columns")
     @classmethod
@@ -1059,7 +1073,7 @@ def _resolve_base(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
 
 def _describe(error: ValidationError, origin: str) -> str:
     first = error.errors()[0]
-    path = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    path = ".".join(_key_text(p) for p in first["loc"]) or "(top level)"
     if first["type"] == "extra_forbidden":
         model = _model_at(first["loc"][:-1])
         valid = ", ".join(sorted(model.model_fields)) if model else "see the README"
@@ -1068,8 +1082,15 @@ def _describe(error: ValidationError, origin: str) -> str:
         return f"{origin}: {path}: required key is missing; add it (see the README)"
     received = first.get("input")
     shown = repr(received) if not isinstance(received, dict | list) else type(received).__name__
-    message = first["msg"].removeprefix("Value error, ")
+    message = " ".join(first["msg"].removeprefix("Value error, ").split())
     return f"{origin}: {path}: {message} (got {shown})"
+
+
+def _key_text(part: Any) -> str:
+    """A key as the message shows it: plain, or quoted when it holds spaces, newlines or
+    other marks (a key of "\\n" would break the one line)."""
+    text = str(part)
+    return text if re.fullmatch(r"[\w-]+", text) else repr(part)
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -1153,13 +1174,12 @@ def _read_file(path: Path) -> dict[str, Any]:
         )
     if not path.is_file():
         raise ScenarioError(f"{path}: file not found; give the path of a scenario .yaml file")
+    from regional.yamlfile import YamlError, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{path}:{where}: {problem}; fix the YAML syntax") from None
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except YamlError as error:
+        raise ScenarioError(f"{path}: {error}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text; save the scenario as UTF-8 YAML") from None
     if data is None:
@@ -1185,15 +1205,20 @@ def _resolve_paths(node: Any, base: Path, origin: Path, where: str = "data") -> 
     """
     if isinstance(node, dict):
         for key, value in node.items():
-            here = f"{where}.{key}"
+            here = f"{where}.{_key_text(key)}"
             if key == "path" and isinstance(value, str):
                 names = [m.group(1).strip("{}") for m in _VARIABLE.finditer(value)]
                 unset = [name for name in names if name not in os.environ]
                 if unset:
+                    hint = (
+                        " (`make data` puts the example files into data/)"
+                        if unset[0] == "REGIONAL_SHARED_DATA"
+                        else ""
+                    )
                     raise ScenarioError(
                         f"{origin}: {here}: the path {value!r} uses ${unset[0]}, which is not "
-                        f"set; set it (e.g. `export {unset[0]}=/path/to/data`) or write the "
-                        "path in full"
+                        f"set; set it (e.g. `export {unset[0]}=/path/to/data`{hint}) or write "
+                        "the path in full"
                     )
                 expanded = Path(os.path.expandvars(os.path.expanduser(value)))
                 node[key] = str(expanded if expanded.is_absolute() else base / expanded)

@@ -3,6 +3,10 @@
 It holds ``run.json`` (the resolved scenario and where the results go) and the shards'
 checkpoints. When the run ends, the run directory appears whole (renamed into place) and the
 work area is removed; when the run is interrupted, the work area stays for ``--resume``.
+
+A work area is either resumable or not there: one that holds no committed checkpoint (a run
+that failed before its first, or a disk that was full before the start) is removed by the run
+that fails, and replaced by the next run given the same ``--out``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from regional.scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
+from regional.storage import guarded
+
+OURS = {"run.json", "checkpoints"}
 
 SUFFIX = ".incomplete"
 WORKDIR_SCHEMA_VERSION = 1
@@ -36,25 +43,57 @@ class WorkDir:
         return self.path / "checkpoints"
 
     @classmethod
+    def check_free(cls, out: Path) -> None:
+        """Refuse ``out`` before any work when a run directory or a resumable run is there.
+
+        Raises:
+            WorkDirError: naming the path and what to do.
+        """
+        out = Path(out)
+        path = out.with_name(out.name + SUFFIX)
+        if out.exists():
+            raise WorkDirError(f"--out {out}: already exists; choose a new directory")
+        if path.exists() and not holds_no_state(path):
+            raise WorkDirError(
+                f"{path}: an interrupted run is there; finish it with "
+                f"`regional run --resume {out}` or remove it"
+            )
+
+    @classmethod
     def create(cls, out: Path, scenario: Scenario) -> WorkDir:
-        """Start the work area of a new run whose results go to ``out``."""
+        """Start the work area of a new run whose results go to ``out`` (replacing a work
+        area that holds no state)."""
         out = Path(out)
         path = out.with_name(out.name + SUFFIX)
         if out.exists():
             raise WorkDirError(f"--out {out}: already exists; choose a new directory")
         if path.exists():
-            raise WorkDirError(
-                f"{path}: an interrupted run is there; finish it with "
-                f"`regional run --resume {out}` or remove it"
-            )
-        path.mkdir(parents=True)
+            if not holds_no_state(path):
+                raise WorkDirError(
+                    f"{path}: an interrupted run is there; finish it with "
+                    f"`regional run --resume {out}` or remove it"
+                )
+            shutil.rmtree(path)
         record = {
             "workdir_schema_version": WORKDIR_SCHEMA_VERSION,
             "out": out.name,
             "scenario": scenario_to_dict(scenario),
         }
-        (path / "run.json").write_text(json.dumps(record, indent=2))
+        text = json.dumps(record, indent=2)
+        with guarded(path, "the run's work area", len(text.encode())):
+            try:
+                path.mkdir(parents=True)
+                (path / "run.json").write_text(text)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
         return cls(out, path)
+
+    def committed_window(self) -> int | None:
+        """The window the run can resume from, or None when it wrote no checkpoint."""
+        from regional.checkpoint import committed_window
+
+        return committed_window(self.checkpoints)
 
     @classmethod
     def open(cls, given: Path) -> WorkDir:
@@ -72,6 +111,12 @@ class WorkDir:
         try:
             record: dict[str, Any] = json.loads(record_path.read_text())
         except (OSError, ValueError):
+            if holds_no_state(path):
+                raise WorkDirError(
+                    f"--resume {given}: {record_path} is empty or cut short (a full disk at "
+                    "the start) and there is no checkpoint; start the run again with the "
+                    "same --out, which replaces it"
+                ) from None
             raise WorkDirError(
                 f"--resume {given}: {record_path} is missing or unreadable; "
                 "this is not a run directory of ours"
@@ -93,6 +138,27 @@ class WorkDir:
         except ScenarioError as error:
             raise WorkDirError(str(error)) from None
 
+    def remove_if_stateless(self) -> None:
+        """Drop the work area when it holds nothing to resume from (a run that failed before
+        its first checkpoint leaves nothing behind)."""
+        if holds_no_state(self.path):
+            self.remove()
+
     def remove(self) -> None:
         """Drop the work area once the run directory is in place."""
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def holds_no_state(path: Path) -> bool:
+    """Whether a work area of ours holds nothing to resume: only ``run.json`` (perhaps empty
+    or cut short) and checkpoints that were never committed. A folder with anything else in
+    it is not ours to remove."""
+    from regional.checkpoint import CheckpointError, committed_window
+
+    path = Path(path)
+    if not path.is_dir() or not {p.name for p in path.iterdir()} <= OURS:
+        return False
+    try:
+        return committed_window(path / "checkpoints") is None
+    except CheckpointError:  # a pointer cut short by a full disk: nothing to resume either
+        return True

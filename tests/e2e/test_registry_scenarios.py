@@ -177,7 +177,8 @@ def test_bahia_manifest_and_skipped_rows(
     skipped = _assert_skipped_rows_match_the_manifest(run)
     source = pd.read_csv(shared_data / "brazil" / "br_ba_hospitals_icu_coords_2025.csv", dtype=str)
     # the two CNES codes that never have coordinates, as their last snapshot's file rows
-    assert sorted(source["CNES"].iloc[skipped["row"] - 1]) == ["2470667", "6558143"]
+    # (row 1 is the header)
+    assert sorted(source["CNES"].iloc[skipped["row"] - 2]) == ["2470667", "6558143"]
     assert set(skipped["column"]) == {"lon"}
 
 
@@ -239,7 +240,7 @@ def test_cdmx_skips_the_three_malformed_coordinates(
 ) -> None:
     skipped = _assert_skipped_rows_match_the_manifest(run_example("cdmx-clues"))
     clues = _clues(shared_data)
-    assert sorted(clues["CLUES"].iloc[skipped["row"] - 1]) == [
+    assert sorted(clues["CLUES"].iloc[skipped["row"] - 2]) == [
         "DFSMP000155",
         "DFSMP000184",
         "DFSSA017886",
@@ -352,7 +353,7 @@ def test_chile_skipped_rows_are_those_without_coordinates(
     assert len(skipped) == int(deis["Latitud"].isna().sum()) == 27
     rows = pd.read_csv(
         shared_data / "chile" / "cl_establecimientos_deis_20260310.csv", sep=";", dtype=str
-    ).iloc[skipped["row"] - 1]
+    ).iloc[skipped["row"] - 2]
     assert rows["Latitud"].isna().all()
     assert set(rows["TipoEstablecimientoGlosa"]) <= set(CHILE_TYPES)
 
@@ -433,19 +434,19 @@ BAD_SCENARIOS: Mapping[str, tuple[str, list[str]]] = {
             "  facilities: {path: kinds.csv, columns: {kind: tipo}, kinds: {Hospital: hospital}}\n",
             TINY_PLACES,
         ),
-        ["kinds.csv: row 2, column 'kind': 'Centro de Salud Familiar (CESFAM)' is not in `kinds:`"],
+        ["kinds.csv: row 3, column 'kind': 'Centro de Salud Familiar (CESFAM)' is not in `kinds:`"],
     ),
     "negative-beds": (
         _scenario("  facilities: {path: negative.csv, columns: {ward_beds: beds}}\n", TINY_PLACES),
-        ["negative.csv: row 2, column 'ward_beds': negative ('-3')"],
+        ["negative.csv: row 3, column 'ward_beds': negative ('-3')"],
     ),
     "swapped-coordinates": (
         _scenario("  facilities: {path: swapped.csv}\n", TINY_PLACES),
-        ["swapped.csv: row 1, column 'lat': latitude and longitude look swapped"],
+        ["swapped.csv: row 2, column 'lat': latitude and longitude look swapped"],
     ),
     "duplicate-ids": (
         _scenario("  facilities: {path: duplicate.csv}\n", TINY_PLACES),
-        ["duplicate.csv: row 2, column 'id': duplicate id 'H1'"],
+        ["duplicate.csv: row 3, column 'id': duplicate id 'H1'"],
     ),
     "population-not-a-number": (
         _scenario(
@@ -453,14 +454,14 @@ BAD_SCENARIOS: Mapping[str, tuple[str, list[str]]] = {
             "  places:\n    path: points.csv\n    population_from:\n"
             "      {path: people.csv, columns: {id: code, population: people}}\n",
         ),
-        ["people.csv: row 2, column 'population': not a number ('n/a')"],
+        ["people.csv: row 3, column 'population': not a number ('n/a')"],
     ),
     "matrix-minutes-not-a-number": (
         _scenario(
             "  facilities: {path: duplicate.csv, dedupe_on: id}\n  travel_matrix: {path: od.csv}\n",
             TINY_PLACES,
         ),
-        ["od.csv: row 2, column 'minutes': 'soon' is not a non-negative number of minutes"],
+        ["od.csv: row 3, column 'minutes': 'soon' is not a non-negative number of minutes"],
     ),
     "matrix-column-the-file-lacks": (
         _scenario(

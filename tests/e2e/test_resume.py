@@ -63,6 +63,7 @@ def test_resume_after_sigkill_gives_identical_results(tmp_path: Path) -> None:
 
     resumed = regional("run", "--resume", "killed", "--quiet", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
+    assert "killed: resuming from the checkpoint of window " in resumed.stdout
     assert not (tmp_path / "killed.incomplete").exists()
     _same_tables(tmp_path / "reference", tmp_path / "killed")
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from geodata.loaders import LoadError, Source, bad_rows_report, load_checked, read_source
+from geodata.loaders import (
+    LoadError,
+    Source,
+    bad_rows_report,
+    load_checked,
+    read_boundary,
+    read_source,
+)
 
 FACILITY = ("id", "name", "lon", "lat")
 
@@ -37,13 +45,13 @@ def test_a_good_file_loads_with_our_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
-        ("A;x;-33.4;-70.6;10", "row 1, column 'lat': latitude and longitude look swapped"),
-        ("A;x;-70.6;;10", "row 1, column 'lat': coordinate missing"),
-        ("A;x;-70.6;-33.4;-5", "row 1, column 'ward_beds': negative ('-5')"),
-        ("A;x;-70.6;-33.4;2.5", "row 1, column 'ward_beds': not a whole number ('2.5')"),
-        ("A;x;-70.6;-33.4;many", "row 1, column 'ward_beds': not a number ('many')"),
-        ("A;x;2.35;48.85;10", "row 1, column 'lon': (2.3500, 48.8500) is outside the country"),
-        ("A;x;-70.6;-33.4;10\nA;y;-70.5;-33.4;10", "row 2, column 'id': duplicate id 'A'"),
+        ("A;x;-33.4;-70.6;10", "row 2, column 'lat': latitude and longitude look swapped"),
+        ("A;x;-70.6;;10", "row 2, column 'lat': coordinate missing"),
+        ("A;x;-70.6;-33.4;-5", "row 2, column 'ward_beds': negative ('-5')"),
+        ("A;x;-70.6;-33.4;2.5", "row 2, column 'ward_beds': not a whole number ('2.5')"),
+        ("A;x;-70.6;-33.4;many", "row 2, column 'ward_beds': not a number ('many')"),
+        ("A;x;2.35;48.85;10", "row 2, column 'lon': (2.3500, 48.8500) is outside the country"),
+        ("A;x;-70.6;-33.4;10\nA;y;-70.5;-33.4;10", "row 3, column 'id': duplicate id 'A'"),
     ],
 )
 def test_bad_rows_name_file_row_and_column(tmp_path: Path, rows: str, expected: str) -> None:
@@ -60,7 +68,7 @@ def test_skip_mode_keeps_good_rows_and_reports_the_rest(tmp_path: Path) -> None:
     frame, bad = load_checked(Source(path), "CL", FACILITY, on_bad_rows="skip")
     assert frame["id"].tolist() == ["A", "C"]
     report = bad_rows_report(bad, path)
-    assert report[["row", "column"]].values.tolist() == [[2, "lon"]]
+    assert report[["row", "column"]].values.tolist() == [[3, "lon"]]
 
 
 @pytest.mark.parametrize(
@@ -68,7 +76,7 @@ def test_skip_mode_keeps_good_rows_and_reports_the_rest(tmp_path: Path) -> None:
     [
         ("id,name,lon,lat\n", {"columns": {"lon": "longitude"}}, "which the file lacks"),
         ("id,name,lat\n", {}, "required column 'lon' is missing"),
-        ("id;name;lon;lat\nA;a;-70;-33\n", {}, "looks delimited by ;"),
+        ("id;name;lon;lat\nA;a;-70;-33\n", {}, "delimited by semicolons"),
         ("id,name,lon,lat\n", {"filters": {"estado": "09"}}, "filter column 'estado'"),
         ("id,name,lon,lat\nA,a,1,2\n", {"crs": "EPSG:99999"}, "unknown CRS 'EPSG:99999'"),
     ],
@@ -94,6 +102,9 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
         read_source(Source(latin), FACILITY)
     frame = read_source(Source(latin, encoding="latin-1"), FACILITY)
     assert frame["name"].iat[0] == "Maipú"
+    header = _csv(tmp_path, "id,name,lon,lat\n")
+    with pytest.raises(LoadError, match="the file has no rows"):
+        read_source(Source(header), FACILITY)
 
 
 def test_projected_coordinates_are_reprojected(tmp_path: Path) -> None:
@@ -161,3 +172,39 @@ def test_bahia_icu_hospitals_deduplicated_on_cnes(shared_data: Path) -> None:
     frame, bad = load_checked(source, "BR", FACILITY, on_bad_rows="skip")
     assert len(frame) + len({b.row for b in bad}) == 129  # unique CNES codes
     assert {b.column for b in bad} <= {"lon", "lat"} and len({b.row for b in bad}) <= 6
+
+
+def _squares(path: Path, *offsets: float) -> Path:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": str(i)},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-71 + x, -34], [-70 + x, -34], [-70 + x, -33], [-71 + x, -33], [-71 + x, -34]]
+                ],
+            },
+        }
+        for i, x in enumerate(offsets)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_a_prepared_boundary_is_cached_by_the_files_content(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    path = _squares(tmp_path / "area.geojson", 0.0, 1.0)
+    first = read_boundary(path, cache_dir=cache)
+    assert first.area == pytest.approx(2.0)
+    (kept,) = (cache / "boundaries").iterdir()
+    # the cached union is what is read the second time, and a filter is another entry
+    assert read_boundary(path, cache_dir=cache).equals_exact(first, 0.0)
+    assert read_boundary(path, filters={"code": "0"}, cache_dir=cache).area == pytest.approx(1.0)
+    assert len(list((cache / "boundaries").iterdir())) == 2
+    # a changed file is read again, and a cache file cut short is rebuilt
+    _squares(path, 0.0, 1.0, 2.0)
+    assert read_boundary(path, cache_dir=cache).area == pytest.approx(3.0)
+    kept.write_bytes(b"\x01\x03")
+    _squares(path, 0.0, 1.0)
+    assert read_boundary(path, cache_dir=cache).area == pytest.approx(2.0)

@@ -39,16 +39,16 @@ def test_reads_a_mapped_csv_and_a_parquet_alike(tmp_path: Path) -> None:
     assert from_csv["minutes"].tolist() == [12.5, 40.0]
 
 
-@pytest.mark.parametrize("minutes", ["-3", "soon", ""])
+@pytest.mark.parametrize("minutes", ["-3", "soon", "", "36000"])  # 36,000: seconds, not minutes
 def test_a_bad_minutes_value_names_file_row_and_column(tmp_path: Path, minutes: str) -> None:
     source = write_csv(tmp_path / "od.csv", [("A", "H1", 5), ("B", "H1", minutes)])
-    with pytest.raises(LoadError, match=r"od\.csv: row 2, column 'minutes'"):
+    with pytest.raises(LoadError, match=r"od\.csv: row 3, column 'minutes'"):
         read_matrix(source)
 
 
 def test_a_pair_twice_is_an_error(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "od.csv", [("A", "H1", 5), ("A", "H1", 6)])
-    with pytest.raises(LoadError, match=r"row 2, column 'to_id': the pair 'A' -> 'H1'"):
+    with pytest.raises(LoadError, match=r"row 3, column 'to_id': the pair 'A' -> 'H1'"):
         read_matrix(source)
 
 

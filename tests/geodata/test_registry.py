@@ -226,7 +226,7 @@ def test_an_unknown_kind_stops_the_load_naming_row_and_column(
     with pytest.raises(LoadError) as caught:
         _load(_facilities(path), places)
     assert str(caught.value).startswith(
-        f"{path}: row 1, column 'kind': 'Centro de Salud Familiar (CESFAM)' is not in `kinds:`"
+        f"{path}: row 2, column 'kind': 'Centro de Salud Familiar (CESFAM)' is not in `kinds:`"
     )
     assert "\n" not in str(caught.value)
 
@@ -240,14 +240,14 @@ def test_an_unknown_kind_is_skipped_and_reported(tmp_path: Path, places: PlaceSo
     path = _write(tmp_path, "f.csv", text)
     loaded = _load(_facilities(path), places, on_bad_rows="skip")
     assert loaded.facilities["code"].tolist() == ["H1", "H2", "H3"]
-    assert loaded.skipped[["file", "row", "column"]].values.tolist() == [[str(path), 1, "kind"]]
+    assert loaded.skipped[["file", "row", "column"]].values.tolist() == [[str(path), 2, "kind"]]
     assert "CESFAM" in str(loaded.skipped["problem"].iat[0])
 
 
 def test_kinds_without_a_mapping_must_be_ours(tmp_path: Path, places: PlaceSource) -> None:
     text = "id,lon,lat,kind\nA,-70.6275,-33.4395,Hospital\nB,-71.45,-32.56,Posta\n"
     path = _write(tmp_path, "f.csv", text)
-    with pytest.raises(LoadError, match=r"f\.csv: row 2, column 'kind': 'Posta'"):
+    with pytest.raises(LoadError, match=r"f\.csv: row 3, column 'kind': 'Posta'"):
         _load(FacilitySource(path), places)
     good = _write(tmp_path, "g.csv", text.replace("Posta", "Clinic"))
     facilities = _load(FacilitySource(good), places).facilities
@@ -257,18 +257,18 @@ def test_kinds_without_a_mapping_must_be_ours(tmp_path: Path, places: PlaceSourc
 def test_given_tiers_must_be_ours(tmp_path: Path, places: PlaceSource) -> None:
     text = "id,lon,lat,tier\nA,-70.6275,-33.4395,Tertiary\nB,-70.5781,-33.5773,Nivel 2\n"
     path = _write(tmp_path, "f.csv", text)
-    with pytest.raises(LoadError, match=r"f\.csv: row 2, column 'tier': 'Nivel 2'"):
+    with pytest.raises(LoadError, match=r"f\.csv: row 3, column 'tier': 'Nivel 2'"):
         _load(FacilitySource(path), places)
     loaded = _load(FacilitySource(path), places, on_bad_rows="skip")
     assert loaded.facilities[["code", "tier"]].values.tolist() == [["A", "tertiary"]]
-    assert loaded.skipped[["row", "column"]].values.tolist() == [[2, "tier"]]
+    assert loaded.skipped[["row", "column"]].values.tolist() == [[3, "tier"]]
 
 
 def test_skipped_rows_have_whole_row_numbers(tmp_path: Path, places: PlaceSource) -> None:
     text = "id,lon,lat\nA,-70.6275,-33.4395\nB,,-33.5\n"
     loaded = _load(FacilitySource(_write(tmp_path, "f.csv", text)), places, on_bad_rows="skip")
-    assert loaded.skipped["row"].tolist() == [2]
-    assert loaded.skipped["row"].dtype.kind == "i"  # 2, not 2.0, in skipped_rows.csv
+    assert loaded.skipped["row"].tolist() == [3]
+    assert loaded.skipped["row"].dtype.kind == "i"  # 3, not 3.0, in skipped_rows.csv
 
 
 def test_places_keep_their_codes_as_text_and_their_people(
@@ -346,7 +346,7 @@ def test_a_bad_population_stops_the_load_naming_the_population_file(tmp_path: Pa
     with pytest.raises(LoadError) as caught:
         _load(_facilities(_facility_file(tmp_path)), places)
     assert str(caught.value).startswith(
-        f"{tmp_path / 'poblacion.csv'}: row 2, column 'population': not a number ('n/a')"
+        f"{tmp_path / 'poblacion.csv'}: row 3, column 'population': not a number ('n/a')"
     )
 
 
@@ -359,7 +359,7 @@ def test_a_bad_population_is_skipped_and_reported(tmp_path: Path) -> None:
     )
     assert loaded.places["code"].tolist() == ["13101", "5101"]
     assert loaded.skipped[["file", "row", "column"]].values.tolist() == [
-        [str(tmp_path / "poblacion.csv"), 2, "population"]
+        [str(tmp_path / "poblacion.csv"), 3, "population"]
     ]
 
 

@@ -107,3 +107,32 @@ def test_a_setting_of_null_sets_the_key_to_null_and_an_override_of_none_is_left_
     assert scn.care.icu_wait_limit_hours is None
     assert scn.days == load_scenario("chile").days
     assert load_scenario("chile", settings={"days": 3}, days=5).days == 3  # --set wins
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("base: chile\ndays: 3\ndays: 5\n", "line 3: key 'days' appears twice"),
+        ("base: chile\ndata: &d {facilities: *d}\n", "line 2: an alias refers to the mapping"),
+        ("base: chile\ndescription: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+    ],
+)
+def test_yaml_that_cannot_be_a_scenario_is_one_line(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=expected) as caught:
+        load_scenario(path)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_yaml_merge_keys_may_be_overridden(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "base: chile\ncapacity:\n  extra_beds:\n"
+        "    - &bed {facility: CL-H00003, icu_beds: 20}\n"
+        "    - {<<: *bed, facility: CL-H00004}\n"
+    )
+    second = load_scenario(path).capacity.extra_beds[1]
+    assert (second.facility, second.icu_beds) == ("CL-H00004", 20)
