@@ -433,6 +433,8 @@ class Hospital(mesa.Agent):
     @property
     def waiting_without_bed(self) -> int:
         """Patients boarding who have no bed at all."""
+        if not self.ward_queue and not self.icu_queue:
+            return 0
         return sum(1 for e in self.ward_queue if e[3].bed == Bed.NONE) + sum(
             1 for e in self.icu_queue if e[3].bed == Bed.NONE
         )

@@ -20,8 +20,31 @@ class Patient(mesa.Agent):
     """An episode in the network: waiting, in a bed, in transit, or finished with an outcome.
 
     ``patient_id`` is stable (place and sequence number); Mesa's ``unique_id`` is not, since it
-    depends on how the network is cut into shards.
+    depends on how the network is cut into shards. The state every episode starts with is given
+    once, on the class; an episode sets its own as it changes (a million patients a run need
+    not each assign twenty constants).
     """
+
+    hazard = 0.0
+    hazard_rate = 0.0
+    icu_denied = False
+    stepdown = False
+    readmitted = False
+    on_ventilator = False
+    plan_time = math.nan  # the event booked for the patient, had death not come first
+    plan_kind = 0
+    bed = Bed.NONE
+    epoch = 0  # the stamp of its live calendar entry (0: none)
+    wait_since = math.nan
+    waited_hours = 0.0
+    admit_time = math.nan
+    icu_time = math.nan
+    n_transfers = 0
+    teleconsulted = False
+    escalated = False
+    decision = ""
+    depart_reason = ""
+    arrived_for = ""  # the reason of the transfer that brought the patient here
 
     def __init__(
         self,
@@ -62,28 +85,8 @@ class Patient(mesa.Agent):
         self.vent_on_escalation = vent_on_escalation
         self.los_stepdown_hours = los_stepdown_hours
         self.readmit_after_hours = readmit_after_hours
-        self.hazard = 0.0
         self.hazard_since = arrival_time
-        self.hazard_rate = 0.0
-        self.icu_denied = False
-        self.stepdown = False
-        self.readmitted = False
-        self.on_ventilator = False
-        self.plan_time = math.nan  # the event booked for the patient, had death not come first
-        self.plan_kind = 0
         self.facility = first_facility
-        self.bed = Bed.NONE
-        self.epoch = 0  # the stamp of its live calendar entry (0: none)
-        self.wait_since = math.nan
-        self.waited_hours = 0.0
-        self.admit_time = math.nan
-        self.icu_time = math.nan
-        self.n_transfers = 0
-        self.teleconsulted = False
-        self.escalated = False
-        self.decision = ""
-        self.depart_reason = ""
-        self.arrived_for = ""  # the reason of the transfer that brought the patient here
 
     @property
     def waiting(self) -> bool:

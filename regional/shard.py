@@ -161,6 +161,7 @@ class ShardModel(mesa.Model):
         self._arrival_next = 0
         self._sample_index = 0
         self._samples: list[tuple[Any, ...]] = []
+        self._window_columns: tuple[Any, ...] = ()
         self._sample_ids = np.array(
             [h.facility_id for h in self.hospitals] + [c.facility_id for c in self.clinics],
             dtype=np.int32,
@@ -455,6 +456,7 @@ class ShardModel(mesa.Model):
             self._update_oxygen(window)
             self._receive(inbox)
             restaff(self.staffing, self.hospitals, start, end)
+            self._fix_window_columns()
             self._admit_arrivals(end)
             self._run_events(end)
             outbox = self._send(window)
@@ -582,27 +584,40 @@ class ShardModel(mesa.Model):
         self._events = events
 
     def _sample(self, at: float) -> None:
-        """Record every facility's state at ``at``, one column at a time."""
+        """Record every facility's state at ``at``, one column at a time; what is set once a
+        window (staffed beds, ventilators in service, oxygen, nurses on duty) is shared by the
+        window's samples."""
         hs = self.hospitals
+        ward_waiting = [len(h.ward_queue) for h in hs]
+        fixed = self._window_columns
         self._samples.append(
             (
                 at,
                 [h.ward_occupied for h in hs],
                 [h.icu_occupied for h in hs],
                 [h.ventilators_in_use for h in hs],
-                [len(h.ward_queue) + len(h.icu_queue) for h in hs]
+                [w + len(h.icu_queue) for w, h in zip(ward_waiting, hs, strict=True)]
                 + [c.present for c in self.clinics],
                 [h.in_ed for h in hs],
-                [h.ward_staffed for h in hs],
-                [h.icu_staffed for h in hs],
-                [h.ventilators_available for h in hs],
-                [h.facility_id in self._no_oxygen for h in hs],
-                [len(h.ward_queue) for h in hs],
-                self.staffing.on_duty,  # replaced, never changed in place, at each window
-                self.staffing.ratio,
+                *fixed[:4],
+                ward_waiting,
+                *fixed[4:],
             )
         )
         self._sample_index += 1
+
+    def _fix_window_columns(self) -> None:
+        """The time series' columns that stay as they are for the whole window."""
+        hs = self.hospitals
+        short = self._no_oxygen
+        self._window_columns = (
+            [h.ward_staffed for h in hs],
+            [h.icu_staffed for h in hs],
+            [h.ventilators_available for h in hs],
+            [h.facility_id in short for h in hs] if short else [False] * len(hs),
+            self.staffing.on_duty,  # replaced, never changed in place, at each window
+            self.staffing.ratio,
+        )
 
     def _flush_samples(self) -> None:
         """Turn the window's samples into one columnar chunk of the time-series log."""
@@ -673,20 +688,23 @@ class ShardModel(mesa.Model):
     def board(self) -> pa.Table:
         """This shard's rows of the capacity board: free staffed capacity now."""
         hs = self.hospitals
+
+        def column(values: list[int]) -> np.ndarray:
+            return np.array(values, dtype=np.int32)
+
+        ward_queue = column([len(h.ward_queue) for h in hs])
+        icu_queue = column([len(h.icu_queue) for h in hs])
+        ward_free = column([h.ward_staffed for h in hs]) - column([h.ward_occupied for h in hs])
+        icu_free = column([h.icu_staffed for h in hs]) - column([h.icu_occupied for h in hs])
+        vents = column([h.ventilators_available for h in hs])
+        vents_free = np.maximum(vents - column([h.ventilators_in_use for h in hs]), 0)
         return pa.Table.from_arrays(
             [
-                pa.array([h.facility_id for h in hs], pa.int32()),
-                pa.array(
-                    [h.ward_staffed - h.ward_occupied - len(h.ward_queue) for h in hs], pa.int32()
-                ),
-                pa.array(
-                    [h.icu_staffed - h.icu_occupied - len(h.icu_queue) for h in hs], pa.int32()
-                ),
-                pa.array(
-                    [max(0, h.ventilators_available - h.ventilators_in_use) for h in hs],
-                    pa.int32(),
-                ),
-                pa.array([h.waiting for h in hs], pa.int32()),
+                pa.array(self._sample_ids[: len(hs)]),
+                pa.array(ward_free - ward_queue),
+                pa.array(icu_free - icu_queue),
+                pa.array(vents_free),
+                pa.array(ward_queue + icu_queue),
             ],
             schema=protocol.BOARD_SCHEMA,
         )
@@ -753,7 +771,12 @@ class ShardModel(mesa.Model):
         if not self.hospitals:
             return
         ward, icu, ventilated = self.spec.oxygen_lpm
-        demand = np.array([h.oxygen_demand_lpm(ward, icu, ventilated) for h in self.hospitals])
+        hs = self.hospitals
+        on_vent = np.array([h.ventilators_in_use for h in hs], dtype=np.float64)
+        in_icu = np.array([h.icu_occupied for h in hs], dtype=np.float64)
+        on_ward = np.array([h.ward_on_oxygen for h in hs], dtype=np.float64)
+        # see Hospital.oxygen_demand_lpm: the same sum, for all hospitals at once
+        demand = on_vent * ventilated + np.maximum(in_icu - on_vent, 0.0) * icu + on_ward * ward
         start = window * self.spec.window_hours
         end = min(start + self.spec.window_hours, self.spec.horizon_hours)
         short = self.oxygen.advance(demand, self._supply_share(start), end - start)
@@ -774,10 +797,10 @@ class ShardModel(mesa.Model):
         if not self.hospitals:
             return
         self.fleet.advance(window, self.spec.window_hours)
-        available = self.fleet.in_service(window * self.spec.window_hours).tolist()
-        for hospital, n in zip(self.hospitals, available, strict=True):
-            if n != hospital.ventilators_available:
-                hospital.set_ventilators_available(n)
+        available = self.fleet.in_service(window * self.spec.window_hours)
+        now = np.array([h.ventilators_available for h in self.hospitals], dtype=np.int64)
+        for i in np.flatnonzero(available != now).tolist():
+            self.hospitals[i].set_ventilators_available(int(available[i]))
 
     def _hospital(self, patient: Patient) -> Hospital:
         return cast(Hospital, self.facilities[patient.facility])
