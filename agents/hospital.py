@@ -50,6 +50,7 @@ class Hospital(mesa.Agent):
     ) -> None:
         super().__init__(model)
         self.network = model
+        self._ward_oxygen = model.policy.oxygen_ward  # by condition: on oxygen in a ward bed
         self.facility_id = facility_id
         self.ward_beds = ward_beds
         self.icu_beds = icu_beds
@@ -149,7 +150,7 @@ class Hospital(mesa.Agent):
             self.admissions += 1
         self.ward_occupied += 1
         patient.bed = Bed.WARD
-        if self.network.policy.oxygen_ward[patient.condition]:
+        if self._ward_oxygen[patient.condition]:
             self.ward_on_oxygen += 1
         if math.isnan(patient.admit_time):
             patient.admit_time = now
@@ -168,7 +169,7 @@ class Hospital(mesa.Agent):
         from_ward = patient.bed == Bed.WARD
         if from_ward:
             self.ward_occupied -= 1
-            if self.network.policy.oxygen_ward[patient.condition]:
+            if self._ward_oxygen[patient.condition]:
                 self.ward_on_oxygen -= 1
         else:
             self.admissions += 1
@@ -300,11 +301,12 @@ class Hospital(mesa.Agent):
     def _free_bed(self, patient: Patient) -> None:
         if patient.bed == Bed.WARD:
             self.ward_occupied -= 1
-            if self.network.policy.oxygen_ward[patient.condition]:
+            if self._ward_oxygen[patient.condition]:
                 self.ward_on_oxygen -= 1
         elif patient.bed == Bed.ICU:
             self.icu_occupied -= 1
-        self._release_ventilator(patient)
+        if patient.on_ventilator:
+            self._release_ventilator(patient)
         patient.bed = Bed.NONE
 
     def _ventilator_free(self) -> bool:

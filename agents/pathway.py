@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -86,13 +88,14 @@ class CarePolicy:
     resolve_share_ward: float
     refer_share_without_link: float
     consult_hours: float
-    hazard_ward: np.ndarray
-    hazard_icu: np.ndarray
-    hazard_ventilated: np.ndarray
-    hazard_stepdown: np.ndarray
-    ward_wait_excess: np.ndarray  # per hour: the ward stay's cumulative hazard x risk per hour
-    icu_wait_excess: np.ndarray
-    ventilated_wait_excess: np.ndarray
+    # by condition code, per hour; plain floats, read on every change of a patient's state
+    hazard_ward: Sequence[float]
+    hazard_icu: Sequence[float]
+    hazard_ventilated: Sequence[float]
+    hazard_stepdown: Sequence[float]
+    ward_wait_excess: Sequence[float]  # the ward stay's cumulative hazard x risk per hour
+    icu_wait_excess: Sequence[float]
+    ventilated_wait_excess: Sequence[float]
     unventilated_hazard_per_hour: float = 0.0
     no_oxygen_hazard_per_hour: float = 0.0
     oxygen_ward: tuple[bool, ...] = ()  # by condition: ward patients on oxygen
@@ -109,16 +112,14 @@ class CarePolicy:
         c = patient.condition
         if patient.icu_denied or need == Need.ICU:
             if bed == Bed.ICU and not patient.icu_denied:
-                return float(
-                    self.hazard_ventilated[c] if patient.ventilator else self.hazard_icu[c]
-                )
+                return self.hazard_ventilated[c] if patient.ventilator else self.hazard_icu[c]
             if patient.ventilator:
-                rate = float(self.hazard_ventilated[c] + self.ventilated_wait_excess[c])
+                rate = self.hazard_ventilated[c] + self.ventilated_wait_excess[c]
                 return rate if ventilated else rate + self.unventilated_hazard_per_hour
-            return float(self.hazard_icu[c] + self.icu_wait_excess[c])
+            return self.hazard_icu[c] + self.icu_wait_excess[c]
         if need == Need.WARD:
-            base = float(self.hazard_stepdown[c] if patient.stepdown else self.hazard_ward[c])
-            return base if bed != Bed.NONE else base + float(self.ward_wait_excess[c])
+            base = self.hazard_stepdown[c] if patient.stepdown else self.hazard_ward[c]
+            return base if bed != Bed.NONE else base + self.ward_wait_excess[c]
         return 0.0
 
     def on_oxygen(self, patient: Patient) -> bool:
@@ -146,6 +147,7 @@ class CarePolicy:
         return need == Need.WARD and u_tele < self.resolve_share_ward * self.decision_error_share
 
 
+@functools.lru_cache(maxsize=1024)
 def competing_stay(p_death: float, mean_hours: float, cv: float | None) -> tuple[float, float]:
     """The constant hazard per hour and the mean of the stay to draw, so that stays end in death
     with probability ``p_death`` and last ``mean_hours`` on average, deaths included.
@@ -163,8 +165,6 @@ def competing_stay(p_death: float, mean_hours: float, cv: float | None) -> tuple
     hazard = p / mean_hours
     if cv is None:
         return hazard, mean_hours / (1.0 - p)
-    from scipy.optimize import brentq
-
     nodes, weights = np.polynomial.hermite_e.hermegauss(60)
     weights = weights / weights.sum()
     sigma = math.sqrt(math.log1p(cv * cv))
@@ -173,10 +173,19 @@ def competing_stay(p_death: float, mean_hours: float, cv: float | None) -> tuple
     def gap(m: float) -> float:
         return float(np.dot(weights, -np.expm1(-hazard * m * shape))) - p
 
-    high = 2.0 * mean_hours
+    # the death share rises with the drawn mean: bisect between L (too few deaths) and a bound
+    low, high = mean_hours, 2.0 * mean_hours
     while gap(high) < 0:
-        high *= 2.0
-    return hazard, float(brentq(gap, mean_hours, high, xtol=1e-9, rtol=1e-12))
+        low, high = high, 2.0 * high
+    for _ in range(100):
+        mid = (low + high) / 2.0
+        if gap(mid) < 0:
+            low = mid
+        else:
+            high = mid
+        if high - low <= 1e-12 * high:
+            break
+    return hazard, (low + high) / 2.0
 
 
 def death_probability(

@@ -541,13 +541,13 @@ def care_policy(scenario: Scenario) -> CarePolicy:
         resolve_share_ward=t.resolve_share_ward,
         refer_share_without_link=t.refer_share_without_link,
         consult_hours=t.consult_minutes / 60.0,
-        hazard_ward=courses.hazard_ward,
-        hazard_icu=courses.hazard_icu,
-        hazard_ventilated=courses.hazard_ventilated,
-        hazard_stepdown=courses.hazard_stepdown,
-        ward_wait_excess=ward_per_hour * whole_stay(courses.p_death_ward),
-        icu_wait_excess=icu_per_hour * whole_stay(courses.p_death_icu),
-        ventilated_wait_excess=icu_per_hour * whole_stay(courses.p_death_ventilated),
+        hazard_ward=_floats(courses.hazard_ward),
+        hazard_icu=_floats(courses.hazard_icu),
+        hazard_ventilated=_floats(courses.hazard_ventilated),
+        hazard_stepdown=_floats(courses.hazard_stepdown),
+        ward_wait_excess=_floats(ward_per_hour * whole_stay(courses.p_death_ward)),
+        icu_wait_excess=_floats(icu_per_hour * whole_stay(courses.p_death_icu)),
+        ventilated_wait_excess=_floats(icu_per_hour * whole_stay(courses.p_death_ventilated)),
         unventilated_hazard_per_hour=c.unventilated_hazard_per_hour,
         no_oxygen_hazard_per_hour=c.no_oxygen_hazard_per_hour,
         oxygen_ward=tuple(name == "respiratory" for name in courses.names),
@@ -563,6 +563,10 @@ def care_policy(scenario: Scenario) -> CarePolicy:
         decision_error_share=t.decision_error_share,
         return_after_hours=t.return_after_hours,
     )
+
+
+def _floats(values: np.ndarray) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
 
 
 def demand_model(scenario: Scenario) -> DemandModel:

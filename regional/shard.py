@@ -68,6 +68,7 @@ def collector_deferred() -> Iterator[None]:
             gc.enable()
 
 
+_NEVER = math.inf
 NEAR_FIRST = 32  # hospitals tried one by one before the rest are checked at once
 # hospital tiers in the order of the services they offer: a tier offers those of the ones below
 TIER_RANK = {"general": 0, "regional": 1, "tertiary": 2}
@@ -346,7 +347,7 @@ class ShardModel(mesa.Model):
                 time = max(die_at, self.now)
                 kind = Event.DIE
         stamp = patient.epoch = next(self._stamps)
-        if time == math.inf:
+        if time == _NEVER:
             return  # nothing to book: earlier entries lapse all the same
         entry = (time, kind, patient.patient_id, stamp, patient)
         if time < self._window_end:
