@@ -18,11 +18,6 @@ if TYPE_CHECKING:
 QueueEntry = tuple[int, float, int, "Patient"]
 
 
-def staffed_beds(beds: int, nurses_on_shift: int, patients_per_nurse: float) -> int:
-    """Beds that can take a patient: the physical beds the nurses on shift can look after."""
-    return max(0, min(beds, math.floor(nurses_on_shift * patients_per_nurse + 1e-9)))
-
-
 class Hospital(mesa.Agent):
     """A hospital of one tier: admits to ward or ICU, boards when full, transfers out.
 
@@ -416,21 +411,6 @@ class Hospital(mesa.Agent):
         return answer, decision
 
     # -- state --------------------------------------------------------------------------------
-
-    def oxygen_demand_lpm(self, ward: float, icu: float, ventilated: float) -> float:
-        """Litres of oxygen a minute its patients breathe now (those on a ventilator at the
-        ventilated flow, the rest of the ICU and the ward patients on oxygen at theirs)."""
-        in_icu_unventilated = max(0, self.icu_occupied - self.ventilators_in_use)
-        return (
-            self.ventilators_in_use * ventilated
-            + in_icu_unventilated * icu
-            + self.ward_on_oxygen * ward
-        )
-
-    @property
-    def waiting(self) -> int:
-        """Patients boarding for a bed (escalated patients wait in a ward bed)."""
-        return len(self.ward_queue) + len(self.icu_queue)
 
     @property
     def waiting_without_bed(self) -> int:

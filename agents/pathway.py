@@ -188,16 +188,6 @@ def competing_stay(p_death: float, mean_hours: float, cv: float | None) -> tuple
     return hazard, (low + high) / 2.0
 
 
-def death_probability(
-    hazard_in_bed: float, excess: float, wait_hours: float, stay_hours: float
-) -> float:
-    """Probability of death of a patient who waits ``wait_hours`` at the waiting hazard
-    (``hazard_in_bed + excess``) and then stays ``stay_hours`` in the bed: it never falls as
-    the wait grows."""
-    cumulative = (hazard_in_bed + excess) * wait_hours + hazard_in_bed * stay_hours
-    return float(-math.expm1(-cumulative))
-
-
 class CareNetwork(Protocol):
     """What facilities ask of the shard model that hosts them."""
 

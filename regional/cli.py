@@ -63,6 +63,19 @@ def _days(text: str) -> float:
     return value
 
 
+def _add_settings(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """The ``--set KEY=VALUE`` option, repeatable, shared by the commands that load a scenario."""
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=help_text,
+    )
+
+
 def _setting(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key:
@@ -101,15 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--address", help="join a running Ray cluster (`auto` or host:port)")
     run.add_argument("--out", type=Path, help="run directory (default runs/<scenario>-<UTC time>)")
-    run.add_argument(
-        "--set",
-        dest="settings",
-        type=_setting,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter, e.g. care.max_transfer_hours=8",
-    )
+    _add_settings(run, "override a parameter, e.g. care.max_transfer_hours=8")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
     run.add_argument(
         "--resume",
@@ -129,15 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "scenario", help="built-in name (see `regional scenarios`) or a scenario .yaml file"
     )
-    check.add_argument(
-        "--set",
-        dest="settings",
-        type=_setting,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter, as `regional run` does",
-    )
+    _add_settings(check, "override a parameter, as `regional run` does")
     check.add_argument(
         "--all",
         action="store_true",

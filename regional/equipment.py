@@ -7,10 +7,9 @@ probabilities over ``w`` hours), from the unit's own counter-based stream keyed 
 facility id and the unit's number, so a unit's history is the same at any shard count and does
 not change when ventilators are added elsewhere. Planned maintenance takes each unit out for
 ``maintenance_hours`` once every ``maintenance_every_days``, at a phase of its own. Units start
-in the chain's stationary state. A ventilator in use that fails is swapped for a spare when one
-is in service; otherwise its patient keeps it until the end of the window at most (the model
-does not take a ventilator off a patient), and no new patient gets one until fewer are in use
-than in service.
+in the chain's stationary state. The model never takes a ventilator off a patient: when units
+in use fail (in practice swapped for a spare or a transport ventilator), the pool may have more
+in use than in service, and no new patient gets one until fewer are in use than in service.
 """
 
 from __future__ import annotations

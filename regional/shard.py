@@ -776,7 +776,7 @@ class ShardModel(mesa.Model):
         on_vent = np.array([h.ventilators_in_use for h in hs], dtype=np.float64)
         in_icu = np.array([h.icu_occupied for h in hs], dtype=np.float64)
         on_ward = np.array([h.ward_on_oxygen for h in hs], dtype=np.float64)
-        # see Hospital.oxygen_demand_lpm: the same sum, for all hospitals at once
+        # patients on a ventilator at its flow, the rest of the ICU and the ward's on oxygen
         demand = on_vent * ventilated + np.maximum(in_icu - on_vent, 0.0) * icu + on_ward * ward
         start = window * self.spec.window_hours
         end = min(start + self.spec.window_hours, self.spec.horizon_hours)

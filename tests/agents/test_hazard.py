@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,9 +21,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtri
 
-from agents.pathway import competing_stay, death_probability
+from agents import Patient
+from agents.pathway import Bed, Need, competing_stay
+from regional.network import care_policy
+from regional.scenario import load_scenario
 from tests.agents.test_queueing import _poisson_run
 
+POLICY = care_policy(load_scenario("chile"))
+POLICY_MODEL = mesa.Model(seed=1)
 NORMAL_QUANTILES = ndtri((np.arange(200_000) + 0.5) / 200_000)
 WARD_ONLY = {"share": 1.0, "p_icu": 0.0, "p_escalate": 0.0, "los_ward_days": 1.0}
 
@@ -135,18 +141,51 @@ def test_without_a_ventilator_the_hazard_rises_by_the_unventilated_excess() -> N
 
 
 @given(
-    st.floats(0.0, 0.05),
-    st.floats(0.0, 0.05),
+    st.sampled_from(range(5)),
+    st.sampled_from([Need.WARD, Need.ICU]),
+    st.booleans(),
+    st.booleans(),
     st.floats(0.0, 500.0),
     st.floats(0.0, 500.0),
     st.floats(0.0, 500.0),
 )
 def test_a_longer_wait_never_means_a_lower_death_probability(
-    hazard: float, excess: float, wait: float, more: float, stay: float
+    condition: int,
+    need: int,
+    ventilator: bool,
+    ventilated: bool,
+    wait: float,
+    more: float,
+    stay: float,
 ) -> None:
-    assert death_probability(hazard, excess, wait + more, stay) >= death_probability(
-        hazard, excess, wait, stay
+    """With the default policy's hazards: a patient who waits w hours, then stays in the bed,
+    dies with 1 - exp(-(a w + h s)), and a (waiting) is never below h (in the bed)."""
+    patient = Patient(
+        POLICY_MODEL,
+        1,
+        1,
+        condition,
+        2,
+        need,
+        ventilator and need == Need.ICU,
+        24.0,
+        math.nan,
+        0.0,
+        1.0,
+        0.5,
+        0.0,
+        0.0,
+        0,
     )
+    bed = Bed.ICU if need == Need.ICU else Bed.WARD
+    waiting = POLICY.hazard_rate(patient, Bed.NONE, ventilated)
+    in_bed = POLICY.hazard_rate(patient, bed, True)
+    assert waiting >= in_bed
+
+    def dies(w: float) -> float:
+        return -math.expm1(-(waiting * w + in_bed * stay))
+
+    assert dies(wait + more) >= dies(wait)
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from agents import CarePolicy, Event, Hospital, Patient
-from agents.hospital import staffed_beds
 from agents.pathway import Bed, Need
 
 
@@ -90,12 +89,6 @@ def _patient(model: Calendar, pid: int, need: int, acuity: int, **extra: Any) ->
         extra.get("stepdown", 0.0),
         extra.get("readmit_after", math.nan),
     )
-
-
-def test_staffed_beds_follow_nurses_on_shift() -> None:
-    assert staffed_beds(40, 5, 6.0) == 30
-    assert staffed_beds(20, 5, 6.0) == 20
-    assert staffed_beds(20, 0, 6.0) == 0
 
 
 def test_boarders_are_admitted_by_acuity_then_wait() -> None:
