@@ -396,7 +396,8 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
         p.arrived_for = row["arrived_for"] or ""
         kind = row["event_kind"]
         facility = model.facilities[p.facility]
-        if kind == Event.ARRIVE:
+        # on its way here: its arrival is booked, or its death in the ambulance instead
+        if kind == Event.ARRIVE or (kind == Event.DIE and row["plan_kind"] == Event.ARRIVE):
             model._arriving += 1
         elif isinstance(facility, Hospital):
             if p.bed == Bed.WARD:
