@@ -753,17 +753,16 @@ class ShardModel(mesa.Model):
     def _supply_share(self, at_hours: float) -> np.ndarray:
         """Share of normal oxygen supply that reaches each hospital at ``at_hours``."""
         share = np.ones(len(self.hospitals))
-        if not self.spec.oxygen_outages:
-            return share
-        f = self.spec.facilities
-        rows = np.searchsorted(f["facility_id"], [h.facility_id for h in self.hospitals])
-        region, country = f["region"][rows], f["country"][rows]
         for start, end, part, where in self.spec.oxygen_outages:
-            if start <= at_hours < end:
-                hit = np.ones(len(rows), dtype=bool)
-                if where:
-                    hit = np.isin(region, where) | np.isin(country, where)
+            if not start <= at_hours < end:
+                continue
+            if where:
+                f = self.spec.facilities
+                hospital = f["kind"] == "hospital"  # the shard's hospitals, in their order
+                hit = np.isin(f["region"][hospital], where) | np.isin(f["country"][hospital], where)
                 share[hit] = np.minimum(share[hit], part)
+            else:
+                share = np.minimum(share, part)
         return share
 
     def _update_oxygen(self, window: int) -> None:
