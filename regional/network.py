@@ -24,14 +24,13 @@ from geodata.facilities import (
     DEFAULT_RULES,
     FacilityRules,
     assign_catchments,
-    nurse_need,
-    split_by_need,
     synthesize_facilities,
 )
 from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
 from geodata.places import load_places
 from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
+from regional.intermediate import add_intermediate_care, split_nurses, unit_need
 from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
 from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
@@ -135,6 +134,7 @@ def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
         "hospitals_per_100k",
         "beds_per_1000",
         "icu_beds_per_100k",
+        "intermediate_beds_per_100k",
         "ventilators_per_icu_bed",
         "nurses_per_1000",
         "hospital_nurse_share",
@@ -277,6 +277,7 @@ def assemble(
     facilities["utc_offset_hours"] = (
         offset.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
     )
+    add_intermediate_care(facilities, places, lambda c: facility_rules(scenario, c))
     # a town's people are shared among its hospitals by the beds they have before the
     # scenario's what-ifs, so that adding beds changes capacity and leaves demand alone
     demand = demand_points(scenario, places, facilities)
@@ -337,7 +338,9 @@ def demand_points(
     )
     weight = np.where(
         facilities["kind"].to_numpy() == "hospital",
-        facilities["ward_beds"].to_numpy() + facilities["icu_beds"].to_numpy(),
+        facilities["ward_beds"].to_numpy()
+        + facilities["icu_beds"].to_numpy()
+        + facilities["intermediate_beds"].to_numpy(),
         1,
     )
     options = pd.DataFrame(
@@ -442,11 +445,8 @@ def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
                 "(see facilities.parquet of a run)"
             )
         row = int(np.flatnonzero(match.to_numpy())[0])
-        beds_before = (
-            int(facilities["ward_beds"].to_numpy()[row]),
-            int(facilities["icu_beds"].to_numpy()[row]),
-        )
-        for column in ("ward_beds", "icu_beds", "ventilators"):
+        beds_before = tuple(int(facilities[c].to_numpy()[row]) for c in BED_COLUMNS)
+        for column in (*BED_COLUMNS, "ventilators"):
             values = facilities[column].to_numpy().copy()
             value = int(values[row]) + getattr(extra, column)
             if value < 0:
@@ -459,17 +459,20 @@ def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
         _add_nurses(scenario, facilities, i, row, beds_before)
 
 
+BED_COLUMNS = ("ward_beds", "icu_beds", "intermediate_beds")
+
+
 def _add_nurses(
-    scenario: Scenario, facilities: pd.DataFrame, i: int, row: int, beds_before: tuple[int, int]
+    scenario: Scenario, facilities: pd.DataFrame, i: int, row: int, beds_before: tuple[int, ...]
 ) -> None:
     """The headcount that comes with the beds of ``capacity.extra_beds[i]``: its ``nurses``,
     or the hospital's own nurses per nurse its beds need (the network's where it had none)."""
     extra = scenario.capacity.extra_beds[i]
     rules = facility_rules(scenario, str(facilities["country"].iat[row]))
-    ward = facilities["ward_beds"].to_numpy()[row : row + 1]
-    icu = facilities["icu_beds"].to_numpy()[row : row + 1]
-    need = nurse_need(ward, icu, rules)
-    before = float(nurse_need(np.array([beds_before[0]]), np.array([beds_before[1]]), rules).sum())
+    ward, icu, middle = (facilities[c].to_numpy()[row : row + 1] for c in BED_COLUMNS)
+    need = unit_need(ward, icu, middle, rules)
+    ward_before, icu_before, middle_before = (np.array([b]) for b in beds_before)
+    before = float(unit_need(ward_before, icu_before, middle_before, rules).sum())
     nurses = int(facilities["nurses"].to_numpy()[row])
     if extra.nurses is not None:
         nurses += extra.nurses
@@ -477,9 +480,8 @@ def _add_nurses(
         if before > 0:
             rate = nurses / before
         else:
-            all_need = nurse_need(
-                facilities["ward_beds"].to_numpy(), facilities["icu_beds"].to_numpy(), rules
-            ).sum()
+            all_ward, all_icu, all_middle = (facilities[c].to_numpy() for c in BED_COLUMNS)
+            all_need = unit_need(all_ward, all_icu, all_middle, rules).sum()
             rate = float(facilities["nurses"].sum()) / all_need if all_need > 0 else 0.0
         nurses = max(0, round(nurses + rate * (float(need.sum()) - before)))
     if nurses < 0:
@@ -487,10 +489,11 @@ def _add_nurses(
             f"capacity.extra_beds[{i}].nurses: would leave {nurses} nurses at "
             f"{extra.facility}; remove at most what it has"
         )
-    ward_nurses, icu_nurses = split_by_need(np.array([nurses]), need)
+    ward_nurses, icu_nurses, intermediate_nurses = split_nurses(np.array([nurses]), need)[0]
     for column, value in (
-        ("ward_nurses", ward_nurses[0]),
-        ("icu_nurses", icu_nurses[0]),
+        ("ward_nurses", ward_nurses),
+        ("icu_nurses", icu_nurses),
+        ("intermediate_nurses", intermediate_nurses),
         ("nurses", nurses),
     ):
         values = facilities[column].to_numpy().copy()
@@ -503,7 +506,11 @@ def _staff(scenario: Scenario, facilities: pd.DataFrame) -> None:
     absence (the census starts from them; the shards staff window by window)."""
     cap = scenario.capacity
     rules = StaffingRules.from_scenario(scenario)
-    for unit, ratio in (("ward", cap.ward_patients_per_nurse), ("icu", cap.icu_patients_per_nurse)):
+    for unit, ratio in (
+        ("ward", cap.ward_patients_per_nurse),
+        ("icu", cap.icu_patients_per_nurse),
+        ("intermediate", cap.intermediate_patients_per_nurse),
+    ):
         facilities[f"{unit}_staffed"] = nominal_staffed(
             facilities[f"{unit}_beds"].to_numpy(),
             facilities[f"{unit}_nurses"].to_numpy(),
@@ -587,6 +594,9 @@ FACILITY_SPEC_COLUMNS = (
     "icu_staffed",
     "ward_nurses",
     "icu_nurses",
+    "intermediate_beds",
+    "intermediate_staffed",
+    "intermediate_nurses",
     "utc_offset_hours",
     "region",
     "country",

@@ -289,6 +289,7 @@ class ExtraBeds(_Strict):
     facility: str
     ward_beds: int = 0
     icu_beds: int = 0
+    intermediate_beds: int = 0
     ventilators: int = 0
     nurses: int | None = Field(
         default=None,
@@ -325,6 +326,15 @@ class Capacity(_Strict):
         description="ICU beds per 100,000 people (None: BR 21.3 CFM, CL 14, MX 1.9, see "
         "geodata/facilities.py)",
     )
+    intermediate_beds_per_100k: float | None = Field(
+        default=None,
+        ge=0,
+        le=500,
+        description="intermediate-care beds (CL UTI, BR semi-intensive) per 100,000 people, "
+        "taken from the ward beds of hospitals with an ICU in proportion to their ICU beds "
+        "(None: CL 11.3, half of the 4,528 adult critical beds of 2025 (MINSAL via press) over "
+        "20.0M people; BR and MX 0, their registries count none apart)",
+    )
     ventilators_per_icu_bed: float | None = Field(
         default=None,
         ge=0,
@@ -353,6 +363,14 @@ class Capacity(_Strict):
     )
     icu_patients_per_nurse: float = Field(
         default=2.0, gt=0, le=20, description="conventional standard: ICU patients per nurse"
+    )
+    intermediate_patients_per_nurse: float = Field(
+        default=2.5,
+        gt=0,
+        le=20,
+        description="conventional standard: intermediate-care patients per nurse (COFEN "
+        "293/2004: 9.4 nursing hours per semi-intensive patient-day, 24 / 9.4 = 2.55, derived); "
+        "the contingency and crisis standards scale it as they scale the ICU's",
     )
     contingency_ward_patients_per_nurse: float = Field(
         default=8.0, gt=0, le=50, description="contingency standard, ward (assumption)"

@@ -21,7 +21,7 @@ from regional.validation import measures
 from regional.validation.targets import LABELS, Target, targets_for
 
 COUNTRY_BUILTIN = {"CL": "chile", "BR": "brazil", "MX": "mexico"}
-PEAK_KEYS = frozenset({"icu_occupancy_winter_peak"})
+PEAK_KEYS = frozenset({"icu_occupancy_winter_peak", "critical_occupancy_winter_peak"})
 YEAR = 2025
 
 

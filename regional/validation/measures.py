@@ -28,6 +28,11 @@ def structure(facilities: pd.DataFrame, population: float) -> dict[str, float]:
         "beds_per_1000": beds.sum() / population * 1000.0,
         "icu_beds_per_100k": icu.sum() / population * 100_000.0,
     }
+    if "intermediate_beds" in hospitals:
+        middle = hospitals["intermediate_beds"].to_numpy(dtype=float)
+        out["intermediate_beds_per_100k"] = middle.sum() / population * 100_000.0
+        beds = beds + middle  # hospital beds per 1,000 count them
+        out["beds_per_1000"] = beds.sum() / population * 1000.0
     if len(beds):
         p10, p50, p90 = np.percentile(beds, [10, 50, 90])
         out |= {
@@ -81,8 +86,12 @@ def activity(
     ts = result.to_pandas("timeseries")
     hour = _hours_since_start(ts["time"], start)
     ts = ts[(hour >= from_hour) & (hour < to_hour)]
-    by_hour = ts.groupby("time")[["ward_occupied", "ward_staffed", "icu_occupied", "icu_staffed"]]
-    national = by_hour.sum()
+    columns = ["ward_occupied", "ward_staffed", "icu_occupied", "icu_staffed"]
+    middle = ["intermediate_occupied", "intermediate_staffed"]
+    national = ts.groupby("time")[columns + [c for c in middle if c in ts]].sum()
+    for c in middle:
+        if c not in national:
+            national[c] = 0
     if len(national):
         ward = national["ward_occupied"] / national["ward_staffed"].clip(lower=1)
         out["ward_occupancy_mean"] = float(ward.mean())
@@ -91,7 +100,15 @@ def activity(
             out["icu_occupancy_mean"] = float(icu.mean())
             daily_icu = icu.groupby(pd.DatetimeIndex(icu.index).floor("D")).mean()
             out["icu_occupancy_winter_peak"] = float(daily_icu.max())
-        bed_days = float((national["ward_occupied"] + national["icu_occupied"]).sum()) / 24.0
+            # critical care as the published figures count it: ICU and intermediate beds
+            critical = (national["icu_occupied"] + national["intermediate_occupied"]) / (
+                national["icu_staffed"] + national["intermediate_staffed"]
+            ).clip(lower=1)
+            out["critical_occupancy_mean"] = float(critical.mean())
+            daily = critical.groupby(pd.DatetimeIndex(critical.index).floor("D")).mean()
+            out["critical_occupancy_winter_peak"] = float(daily.max())
+        occupied = national["ward_occupied"] + national["icu_occupied"]
+        bed_days = float((occupied + national["intermediate_occupied"]).sum()) / 24.0
         if separated.any():
             out["alos_days"] = bed_days * _hours_per_sample(national.index) / separated.sum()
 
