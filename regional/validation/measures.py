@@ -117,8 +117,8 @@ def activity(
     moved = transfers[within(depart)].merge(
         p[["patient_id", "condition", "need"]], on="patient_id", how="left"
     )
-    critical = moved[(moved["condition"] == "respiratory") & (moved["need"] == 2)]
-    out["critical_respiratory_transfers_per_day"] = len(critical) / days
+    critical_moves = moved[(moved["condition"] == "respiratory") & (moved["need"] == 2)]
+    out["critical_respiratory_transfers_per_day"] = len(critical_moves) / days
 
     onset = _hours_since_start(p["onset_time"], start)
     consulted = new & p["teleconsulted"].to_numpy(dtype=bool) & within(onset)
