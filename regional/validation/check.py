@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -151,8 +152,21 @@ def check_country(
     return CountryCheck(country, name, figures, time.perf_counter() - began, runs)
 
 
+def _country_of(path: str) -> str:
+    """The one country with targets that a scenario file simulates."""
+    countries = load_scenario(path).geography.countries or []
+    known = [c for c in countries if c in COUNTRY_BUILTIN]
+    if len(countries) != 1 or not known:
+        raise ScenarioError(
+            f"{path}: geography.countries is {countries}; validate compares one of "
+            f"{', '.join(COUNTRY_BUILTIN)} with its published figures"
+        )
+    return known[0]
+
+
 def resolve(names: list[str]) -> list[tuple[str, str | None]]:
-    """Countries (codes or built-in names) to check, as (country, scenario) pairs.
+    """Countries (codes, built-in names or scenario files) to check, as (country, scenario)
+    pairs.
 
     Raises:
         ScenarioError: a name that is neither a country with targets nor its built-in.
@@ -166,6 +180,8 @@ def resolve(names: list[str]) -> list[tuple[str, str | None]]:
             out.append((name.upper(), None))
         elif name in by_builtin:
             out.append((by_builtin[name], None))
+        elif name.endswith((".yaml", ".yml")) and Path(name).is_file():
+            out.append((_country_of(name), name))
         else:
             known = ", ".join([*COUNTRY_BUILTIN, *by_builtin])
             hint = " (a built-in without published targets)" if name in builtin_names() else ""

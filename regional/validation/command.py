@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from regional.scenario import ScenarioError
-from regional.validation.check import CountryCheck, Periods, check_country, resolve
+from regional.scenario import ScenarioError, load_scenario
+from regional.validation.check import (
+    COUNTRY_BUILTIN,
+    CountryCheck,
+    Periods,
+    check_country,
+    resolve,
+)
 from regional.validation.report import (
     COUNTRY_NAMES,
     ROLE_TEXT,
@@ -32,7 +39,8 @@ def add_parser(sub: argparse._SubParsersAction, days: object, seed: object) -> N
         "countries",
         nargs="*",
         metavar="COUNTRY",
-        help="CL, BR, MX or their built-ins chile, brazil, mexico (default: all three)",
+        help="CL, BR, MX, their built-ins chile, brazil, mexico, or a scenario file of one of "
+        "them (default: all three)",
     )
     parser.add_argument("--seed", type=seed, default=42, help="random seed (default 42)")
     parser.add_argument(
@@ -63,7 +71,12 @@ def run(args: argparse.Namespace) -> int:
     """Run the checks, print the tables, write what was asked."""
     if args.out is not None and args.out.exists():
         raise ScenarioError(f"{args.out}: already exists; choose another --out or remove it")
+    for path, flag in ((args.out, "--out"), (args.markdown, "--markdown")):
+        if path is not None:
+            _check_writable(Path(path).parent, flag)
     pairs = resolve(args.countries)
+    for country, scenario in pairs:  # every mistake in a setting is said before any run
+        load_scenario(scenario or COUNTRY_BUILTIN[country], dict(args.settings))
     periods = Periods(args.warmup_days, args.measured_days)
     console = Console()
     checks: list[CountryCheck] = []
@@ -79,6 +92,19 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown is not None:
         print(write_markdown(args.markdown, text))
     return 0
+
+
+def _check_writable(folder: Path, flag: str) -> None:
+    """Fail before the runs, not after them, when an output cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".validate-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ScenarioError(
+            f"{flag}: cannot write in {folder} ({reason.lower()}); choose a folder you can write"
+        ) from None
 
 
 def _rich_table(check: CountryCheck) -> Table:

@@ -51,3 +51,28 @@ def test_chile_writes_every_target_with_its_verdict(tmp_path: Path) -> None:
     text = page.read_text()
     assert "regional validate chile --warmup-days 1 --measured-days 1" in text
     assert text.count("\n| ") == len(frame) + 1  # a header and one row per target
+
+
+def test_an_output_folder_that_cannot_be_written_is_said_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["validate", "CL", "--markdown", str(blocker / "docs" / "v.md")]) == 2
+    err = capsys.readouterr().err
+    assert "--markdown: cannot write in" in err and "running" not in err
+
+
+def test_a_bad_setting_is_said_before_any_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "CL", "BR", "--set", "capacity.nope=1"]) == 2
+    err = capsys.readouterr().err
+    assert "capacity.nope" in err and "running" not in err
+
+
+def test_a_scenario_file_of_another_country_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ar.yaml"
+    path.write_text("base: chile\ngeography: {countries: [AR]}\n")
+    assert main(["validate", str(path)]) == 2
+    assert "geography.countries is ['AR']" in capsys.readouterr().err
