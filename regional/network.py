@@ -63,6 +63,8 @@ class Network:
     boundary: Any = None  # shapely polygons (EPSG:4326) that clip the catchments
     rows: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)  # per file:
     # rows read and rows left out as bad rows (registry files only)
+    epidemic: pd.DataFrame | None = None  # per place and day: infections, expected admissions
+    epidemic_per_point: np.ndarray | None = None  # expected admissions, demand points x days
 
     @property
     def shard_of_facility(self) -> np.ndarray:
@@ -281,6 +283,11 @@ def assemble(
     # a town's people are shared among its hospitals by the beds they have before the
     # scenario's what-ifs, so that adding beds changes capacity and leaves demand alone
     demand = demand_points(scenario, places, facilities)
+    epidemic = None
+    if scenario.epidemic is not None:
+        from regional.epidemic.network import epidemic_admissions
+
+        epidemic = epidemic_admissions(scenario, places, demand)
     _apply_extra_beds(scenario, facilities)
     _staff(scenario, facilities)
     facilities["remote"] = facilities["setting"].to_numpy() == "remote"
@@ -318,7 +325,10 @@ def assemble(
         )
     work = np.where(clinic, load * CLINIC_EPISODE_WORK, load)
     facilities["shard"] = partition(facilities, work, scenario.shards)
-    return Network(scenario, places, facilities, demand, travel, filled, road=road)
+    network = Network(scenario, places, facilities, demand, travel, filled, road=road)
+    if epidemic is not None:
+        network.epidemic_per_point, network.epidemic = epidemic
+    return network
 
 
 def demand_points(
@@ -640,6 +650,11 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         minor_rate_per_1000_year=d["minor_rate_per_1000_year"].to_numpy(dtype=np.float64),
         facility=d["facility_id"].to_numpy(dtype=np.int32),
         access_hours=d["access_minutes"].to_numpy(dtype=np.float64) / 60.0,
+        epidemic_per_day=(
+            network.epidemic_per_point
+            if network.epidemic_per_point is not None
+            else np.zeros((0, 0))
+        ),
     )
     road = _road_by_source(network, directory)
     e = s.equipment

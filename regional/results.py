@@ -192,6 +192,8 @@ def assemble_results(
     reports = {}
     if network.skipped is not None and len(network.skipped):
         reports["skipped_rows"] = network.skipped
+    if network.epidemic is not None:
+        reports["epidemic"] = network.epidemic  # the epidemic per place and day
     return RunResult(tables, summary, manifest, reports, network.boundary)
 
 

@@ -29,7 +29,8 @@ from pydantic import (
 )
 
 SCENARIO_SCHEMA_VERSION = 1
-CONDITIONS = ("respiratory", "cardiac", "trauma", "obstetric", "other")
+CONDITIONS = ("respiratory", "cardiac", "trauma", "obstetric", "other", "epidemic")
+"""The condition groups; ``epidemic`` takes only the episodes of a scenario's epidemic."""
 Tier = Literal["general", "regional", "tertiary"]
 
 
@@ -44,7 +45,7 @@ class _Strict(BaseModel):
 class Condition(_Strict):
     """One condition group's clinical course. Shares are relative weights."""
 
-    share: float = Field(gt=0, description="relative share of episodes off season")
+    share: float = Field(ge=0, description="relative share of episodes off season")
     p_icu: float = Field(ge=0, le=1, description="share of hospitalised that need ICU")
     p_ventilator: float = Field(ge=0, le=1, description="share of ICU patients ventilated")
     p_escalate: float = Field(ge=0, le=1, description="share of ward patients moved to ICU")
@@ -160,6 +161,26 @@ def _default_conditions() -> dict[str, Condition]:
             p_death_ventilated=0.34,
         ),
     }
+
+
+# An epidemic's hospitalised patients (a COVID-like wave, LATAM.md): 36.1% of 322,817 COVID
+# hospitalisations in Brazil reached an ICU and 56% of ICU patients were ventilated (Ranzani et
+# al., Lancet Respir Med 2021;9:407; PROADI-SUS); COVID ICU mortality 59% (Ranzani). Stays and
+# the ward mortality are assumptions.
+EPIDEMIC_COURSE: dict[str, Any] = {
+    "share": 0.0,
+    "p_icu": 0.361,
+    "p_ventilator": 0.56,
+    "p_escalate": 0.05,
+    "los_ward_days": 7.0,
+    "los_icu_days": 10.0,
+    "p_death_ward": 0.12,
+    "p_death_icu": 0.40,
+    "p_death_ventilated": 0.70,
+    "los_stepdown_days": 4.0,
+    "p_death_stepdown": 0.05,
+    "p_icu_readmission": 0.06,
+}
 
 
 class Surge(_Strict):
@@ -278,9 +299,18 @@ class Demand(_Strict):
         for name, fields in value.items():
             if isinstance(fields, Mapping) and name in defaults:
                 merged[name] = {**defaults[name].model_dump(), **fields}
+            elif isinstance(fields, Mapping) and name == "epidemic":
+                merged[name] = {**EPIDEMIC_COURSE, **fields, "share": 0.0}
             else:
                 merged[name] = fields
         return merged
+
+    @field_validator("conditions")
+    @classmethod
+    def _some_share(cls, value: dict[str, Condition]) -> dict[str, Condition]:
+        if not any(c.share > 0 for name, c in value.items() if name != "epidemic"):
+            raise ValueError("every condition has share 0; give at least one a share")
+        return value
 
 
 class ExtraBeds(_Strict):
@@ -957,6 +987,63 @@ class Data(_Strict):
     on_bad_rows: Literal["stop", "skip"] = "stop"
 
 
+class EpidemicSeed(_Strict):
+    """Where and when an epidemic starts."""
+
+    place: str = Field(description="a place's name or id (GeoNames or the places file's)")
+    day: float = Field(
+        default=0.0, ge=-365, le=3660, description="days after the run's start (before: < 0)"
+    )
+    infected: float = Field(default=10.0, gt=0, description="people infected then")
+
+
+class ReproductionChange(_Strict):
+    """From a day on, a new reproduction number (an intervention, a new variant)."""
+
+    day: float = Field(ge=-365, le=3660, description="days after the run's start")
+    reproduction_number: float = Field(gt=0, le=30)
+
+
+class Epidemic(_Strict):
+    """A metapopulation SEIR over the scenario's places whose hospitalisations are episodes of
+    the ``epidemic`` condition (``demand.conditions.epidemic`` sets their course)."""
+
+    reproduction_number: float = Field(
+        default=2.5, gt=0, le=30, description="basic reproduction number (assumption: 2.5)"
+    )
+    latent_days: float = Field(default=3.0, gt=0, le=60, description="mean latent period")
+    infectious_days: float = Field(default=5.0, gt=0, le=60, description="mean infectious period")
+    seeds: list[EpidemicSeed] = Field(min_length=1)
+    changes: list[ReproductionChange] = Field(default_factory=list)
+    starts_days_before: float = Field(
+        default=0.0,
+        ge=0,
+        le=365,
+        description="days simulated before the run's start (seeds may fall in them)",
+    )
+    stochastic: bool = Field(default=False, description="chain binomial instead of the ODE")
+    hospitalisation_ratio: float = Field(
+        default=0.03,
+        gt=0,
+        le=1,
+        description="infections that need a hospital bed (assumption: 3%, a COVID-like "
+        "infection-hospitalisation ratio of an adult population)",
+    )
+    delay_days: float = Field(
+        default=10.0, gt=0, le=60, description="mean days from infection to admission"
+    )
+    delay_cv: float = Field(default=0.5, gt=0, le=3, description="its coefficient of variation")
+    away_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="share of contacts made in a city of a million 50 km away (gravity model, "
+        "Viboud et al. 2006; assumption)",
+    )
+    gravity_exponent: float = Field(default=2.0, gt=0, le=5, description="distance decay")
+    neighbours: int = Field(default=20, ge=1, le=500, description="places a place mixes with")
+
+
 class Scenario(_Strict):
     """A whole scenario: what to simulate, from when, for how long, and how to cut it."""
 
@@ -1022,6 +1109,7 @@ class Scenario(_Strict):
     equipment: Equipment = Field(default_factory=Equipment)
     telemedicine: Telemedicine = Field(default_factory=Telemedicine)
     data: Data | None = None
+    epidemic: Epidemic | None = None
 
     @field_validator("start")
     @classmethod
@@ -1029,6 +1117,19 @@ class Scenario(_Strict):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _epidemic_condition(cls, data: Any) -> Any:
+        """A scenario with an epidemic has the ``epidemic`` condition for its patients."""
+        if isinstance(data, Mapping) and data.get("epidemic") is not None:
+            data = dict(data)
+            demand = dict(data.get("demand") or {})
+            conditions = dict(demand.get("conditions") or {})
+            conditions.setdefault("epidemic", {})
+            demand["conditions"] = conditions
+            data["demand"] = demand
+        return data
 
     @model_validator(mode="after")
     def _windows_fit(self) -> Scenario:
