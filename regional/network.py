@@ -168,6 +168,7 @@ def build_network(scenario: Scenario) -> Network:
         )
     except ValueError as error:
         raise ScenarioError(f"geography.countries: {error}") from None
+    places = _in_regions(places, scenario.geography.regions)
     places = places.reset_index(drop=True)
     places["setting"] = place_settings(places)
     travel = travel_rules(scenario)
@@ -175,6 +176,20 @@ def build_network(scenario: Scenario) -> Network:
     facilities = synthesize_facilities(places, rules, travel, seed=0)
     filled = {"facilities": "synthesised from GeoNames places and national figures (all)"}
     return assemble(scenario, places, facilities, travel, filled)
+
+
+def _in_regions(places: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """The places of the listed regions (all of them when none is listed)."""
+    if not regions:
+        return places
+    unknown = sorted(set(regions) - set(places["region"]))
+    if unknown:
+        known = ", ".join(sorted(set(places["region"]))[:8])
+        raise ScenarioError(
+            f"geography.regions: no places in {unknown[0]!r}; regions of these countries are "
+            f"such as {known}"
+        )
+    return places[places["region"].isin(regions)]
 
 
 def _network_from_files(scenario: Scenario) -> Network:

@@ -863,6 +863,11 @@ class Geography(_Strict):
     countries: list[str] = Field(
         min_length=1, description="ISO country codes of the network (GeoNames places)"
     )
+    regions: list[str] = Field(
+        default_factory=list,
+        description="region codes (GeoNames, e.g. BR-04 Amazonas) whose places alone the "
+        "network holds; empty: the whole countries. National rates apply to their people",
+    )
     min_place_population: int = Field(
         default=500,
         ge=500,
