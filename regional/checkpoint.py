@@ -111,6 +111,7 @@ def save(
             "sample_index": model._sample_index,
             "block": model._block,
             "census_patients": model.census_patients,
+            "surge": model.surge.state(),
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
         if final.exists():
@@ -198,6 +199,7 @@ def load(
         ) from None
     model.reopen(window)
     _restore_facilities(model, tables["facilities"])
+    model.surge.restore(model, meta.get("surge", []))
     _restore_patients(model, tables["patients"])
     _restore_arrivals(model, tables["arrivals"], int(meta["block"]))
     for name in LOGS:

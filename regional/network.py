@@ -35,6 +35,7 @@ from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
 from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
 from regional.staffing import StaffingRules, nominal_staffed
+from regional.surge import SurgeRule
 
 # Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
 # MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
@@ -646,6 +647,10 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         lat=hospitals["lat"].to_numpy(dtype=np.float64),
         remote=hospitals["remote"].to_numpy(dtype=bool),
         tier=hospitals["tier"].map(TIER_RANK).fillna(0).to_numpy(dtype=np.int8),
+        ward_beds=hospitals["ward_beds"].to_numpy(dtype=np.int64),
+        icu_beds=hospitals["icu_beds"].to_numpy(dtype=np.int64),
+        region=hospitals["region"].to_numpy(dtype=object),
+        country=hospitals["country"].to_numpy(dtype=object),
     )
     names = CourseTables.from_demand(s.demand).names
     min_tier_icu = np.array(
@@ -725,6 +730,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 road_minutes={
                     int(i): road[int(i)] for i in own["facility_id"].to_numpy() if int(i) in road
                 },
+                surge=SurgeRule.all_of(s),
             )
         )
     return specs

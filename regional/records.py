@@ -70,6 +70,9 @@ TIMESERIES_LOG_SCHEMA = pa.schema(
         ("nurse_hours_short", pa.float64()),
         ("intermediate_occupied", pa.int32()),
         ("intermediate_staffed", pa.int32()),
+        ("ward_beds", pa.int32()),
+        ("icu_beds", pa.int32()),
+        ("intermediate_beds", pa.int32()),
     ]
 )
 

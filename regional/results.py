@@ -135,6 +135,7 @@ def assemble_results(
     def take(name: str) -> list[pa.Table]:
         return [t.pop(name) for t in shard_tables]
 
+    surge = take("surge_actions")[0]  # every shard holds the same record
     patients = pa.concat_tables([*take("patients"), _in_transit_patients(in_transit)])
     names = pa.array(network_condition_names(network), pa.string())
     patients = patients.set_column(4, "condition", names.take(patients.column("condition")))
@@ -194,7 +195,28 @@ def assemble_results(
         reports["skipped_rows"] = network.skipped
     if network.epidemic is not None:
         reports["epidemic"] = network.epidemic  # the epidemic per place and day
+    if surge.num_rows:
+        reports["surge_actions"] = surge.to_pandas()
+        summary["surge_actions"] = _surge_summary(surge)
     return RunResult(tables, summary, manifest, reports, network.boundary)
+
+
+def _surge_summary(surge: pa.Table) -> list[dict[str, Any]]:
+    """Each surge action and the day it fired and took effect (None: it did not)."""
+
+    def day(hours: float | None) -> float | None:
+        return None if hours is None or hours != hours else round(hours / 24.0, 2)
+
+    return [
+        {
+            "action": row["action"],
+            "regions": row["regions"],
+            "beds": row["beds"],
+            "fired_day": day(row["fired_hour"]),
+            "effective_day": day(row["effective_hour"]),
+        }
+        for row in surge.to_pylist()
+    ]
 
 
 def network_condition_names(network: Network) -> list[str]:
@@ -266,19 +288,18 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
     fid = table.column("facility_id").to_numpy()
     f = network.facilities
     static = {}
-    for name in ("ward_beds", "icu_beds", "intermediate_beds", "ventilators"):
-        static[name] = pa.array(f[name].to_numpy(dtype=np.int32)[fid], pa.int32())
+    static["ventilators"] = pa.array(f["ventilators"].to_numpy(dtype=np.int32)[fid], pa.int32())
     return pa.table(
         {
             "facility_id": table.column("facility_id"),
             "time": table.column("time"),
-            "ward_beds": static["ward_beds"],
+            "ward_beds": table.column("ward_beds"),
             "ward_staffed": table.column("ward_staffed"),
             "ward_occupied": table.column("ward_occupied"),
-            "icu_beds": static["icu_beds"],
+            "icu_beds": table.column("icu_beds"),
             "icu_staffed": table.column("icu_staffed"),
             "icu_occupied": table.column("icu_occupied"),
-            "intermediate_beds": static["intermediate_beds"],
+            "intermediate_beds": table.column("intermediate_beds"),
             "intermediate_staffed": table.column("intermediate_staffed"),
             "intermediate_occupied": table.column("intermediate_occupied"),
             "ventilators": static["ventilators"],

@@ -1049,6 +1049,49 @@ class Epidemic(_Strict):
     neighbours: int = Field(default=20, ge=1, le=500, description="places a place mixes with")
 
 
+class SurgeAction(_Strict):
+    """A response of the network, fired by a day or by ICU pressure, after a lead time
+    (``regional.surge``)."""
+
+    action: Literal["convert_ward_to_icu", "convert_ward_to_intermediate", "add_ward_beds"]
+    beds: int = Field(gt=0, le=1_000_000, description="beds converted or added, in all")
+    regions: list[str] = Field(
+        default_factory=list, description="region or country codes; empty: the whole network"
+    )
+    day: float | None = Field(default=None, ge=0, le=3660, description="fires on this day")
+    icu_pressure_above: float | None = Field(
+        default=None,
+        gt=0,
+        le=5,
+        description="fires when (ICU beds - free staffed ICU beds net of the queue) / ICU beds "
+        "in the regions stays above this",
+    )
+    for_hours: float = Field(
+        default=24.0, ge=0, le=720, description="hours the pressure must stay above"
+    )
+    lead_hours: float = Field(
+        default=72.0,
+        ge=0,
+        le=2160,
+        description="hours from the trigger to the beds in service (assumption: three days)",
+    )
+    ventilators_per_bed: float = Field(
+        default=1.0, ge=0, le=5, description="surge ventilators with each converted ICU bed"
+    )
+    nurses_per_bed: float = Field(
+        default=0.0,
+        ge=0,
+        le=50,
+        description="nurses hired with each bed (headcount; 0: the ward's own nurses only)",
+    )
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> SurgeAction:
+        if (self.day is None) == (self.icu_pressure_above is None):
+            raise ValueError("give a trigger: either day or icu_pressure_above, not both")
+        return self
+
+
 class Scenario(_Strict):
     """A whole scenario: what to simulate, from when, for how long, and how to cut it."""
 
@@ -1115,6 +1158,7 @@ class Scenario(_Strict):
     telemedicine: Telemedicine = Field(default_factory=Telemedicine)
     data: Data | None = None
     epidemic: Epidemic | None = None
+    surge_actions: list[SurgeAction] = Field(default_factory=list)
 
     @field_validator("start")
     @classmethod

@@ -43,6 +43,7 @@ from regional.records import (
     ColumnBuffer,
 )
 from regional.staffing import Staffing, StaffingRules, nurses_short, restaff
+from regional.surge import SurgeActions, SurgeRule
 
 _MESA_LOG = logging.getLogger("MESA.mesa.model")
 
@@ -83,6 +84,10 @@ class HospitalDirectory:
     lat: np.ndarray
     remote: np.ndarray  # bool
     tier: np.ndarray  # int8, TIER_RANK of each hospital
+    ward_beds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    icu_beds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    region: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    country: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,7 @@ class ShardSpec:
     min_tier_icu: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    surge: tuple[SurgeRule, ...] = ()  # the scenario's surge actions
 
 
 class ShardModel(mesa.Model):
@@ -259,6 +265,8 @@ class ShardModel(mesa.Model):
         self.staffing = Staffing(
             self.spec.staffing, self.demand, **{c: f[c][h] for c in Staffing.COLUMNS}
         )
+        self.surge = SurgeActions(self.spec.surge, self.spec.hospitals)
+        self.surge_ventilators = np.zeros(len(self.hospitals), dtype=np.int64)
 
     def _admit_census(self) -> None:
         """Fill each hospital to its starting occupancy with patients already in their stay."""
@@ -463,6 +471,8 @@ class ShardModel(mesa.Model):
             self._update_ventilators(window)
             self._update_oxygen(window)
             self._receive(inbox)
+            if self.surge.rules:
+                self.surge.step(self, start, self._board_free)
             restaff(self.staffing, self.hospitals, start, end)
             self._fix_window_columns()
             self._admit_arrivals(end)
@@ -611,7 +621,7 @@ class ShardModel(mesa.Model):
                 ward_waiting,
                 *fixed[4:6],
                 [h.intermediate_occupied for h in hs],
-                fixed[6],
+                *fixed[6:],
             )
         )
         self._sample_index += 1
@@ -628,6 +638,9 @@ class ShardModel(mesa.Model):
             self.staffing.on_duty,  # replaced, never changed in place, at each window
             self.staffing.ratio,
             [h.intermediate_staffed for h in hs],
+            [h.ward_beds for h in hs],  # surge actions change beds
+            [h.icu_beds for h in hs],
+            [h.intermediate_beds for h in hs],
         )
 
     def _flush_samples(self) -> None:
@@ -648,7 +661,7 @@ class ShardModel(mesa.Model):
                 )
             )
         columns += self._staff_columns(n_c)
-        for j in (13, 14):  # intermediate care: occupied, staffed
+        for j in (13, 14, 15, 16, 17):  # intermediate care occupied, staffed; beds
             columns.append(
                 np.array([v for sample in self._samples for v in (*sample[j], *zeros)], np.int32)
             )
@@ -778,6 +791,13 @@ class ShardModel(mesa.Model):
             dtype=np.float64,
         )
 
+    def oxygen_supply_changed(self) -> None:
+        """Beds changed: their oxygen supply and tanks follow (the stock stays, within them)."""
+        oxygen = self.oxygen
+        oxygen.supply_lpm = self._oxygen_supply()
+        oxygen.capacity_litres = oxygen.supply_lpm * self.spec.oxygen_reserve_hours * 60.0
+        oxygen.stock_litres = np.minimum(oxygen.stock_litres, oxygen.capacity_litres)
+
     def _supply_share(self, at_hours: float) -> np.ndarray:
         """Share of normal oxygen supply that reaches each hospital at ``at_hours``."""
         share = np.ones(len(self.hospitals))
@@ -826,6 +846,7 @@ class ShardModel(mesa.Model):
             return
         self.fleet.advance(window, self.spec.window_hours)
         available = self.fleet.in_service(window * self.spec.window_hours)
+        available = available + self.surge_ventilators
         now = np.array([h.ventilators_available for h in self.hospitals], dtype=np.int64)
         for i in np.flatnonzero(available != now).tolist():
             self.hospitals[i].set_ventilators_available(int(available[i]))
@@ -1024,6 +1045,7 @@ class ShardModel(mesa.Model):
         for name, log in logs.items():
             yield name, log.take()
         yield "facility_counters", self.facility_counters()
+        yield "surge_actions", self.surge.table()
 
     def facility_counters(self) -> pa.Table:
         """Per-facility counts of what happened there."""
