@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geodata.sizes import lognormal_from_quantiles, sizes_by_weight
 from geodata.travel import (
     EARTH_RADIUS_KM,
     TravelRules,
@@ -61,6 +62,13 @@ class FacilityRules:
             rural clinic (assumption).
         tertiary_city_population: smallest city with a tertiary hospital (assumption).
         people_per_tertiary: city people per tertiary hospital (assumption).
+        bed_quantiles: p10, p50 and p90 of hospital beds in the country's registry; hospitals
+            take the sizes of the lognormal they fix (``geodata.sizes``), scaled to the
+            national beds total, the largest to the largest catchment-and-tier weight. None:
+            beds in proportion to that weight.
+        icu_hospital_share: share of hospitals with an ICU, the referral hospitals and then the
+            largest; their ICU beds in proportion to their beds. None: referral hospitals and
+            big-city hospitals, as many as the ICU total fills with units of ``MIN_ICU_BEDS``.
     """
 
     hospitals_per_100k: float
@@ -76,6 +84,8 @@ class FacilityRules:
     clinic_max_access_minutes: float = 45.0
     tertiary_city_population: int = 500_000
     people_per_tertiary: int = 1_500_000
+    bed_quantiles: tuple[float, float, float] | None = None
+    icu_hospital_share: float | None = None
 
 
 COUNTRY_RULES: dict[str, FacilityRules] = {
@@ -88,6 +98,9 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
         icu_beds_per_100k=14.0,
         nurses_per_1000=4.4,  # nurses per 1,000 CL: 4.4 (OECD)
         physicians_per_1000=3.3,  # physicians per 1,000 CL: 3.3 (OECD)
+        # DEIS lists no beds: Brazil's CNES shape (assumption), scaled to Chile's beds total
+        bed_quantiles=(9.0, 41.0, 171.0),
+        icu_hospital_share=0.35,  # 81 of 231 hospitals of high complexity (DEIS 2026-03-10)
     ),
     "BR": FacilityRules(
         hospitals_per_100k=2.94,  # facilities BR: 6,398 hospitals (CNES) / 217.5M people
@@ -95,6 +108,10 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
         icu_beds_per_100k=21.3,  # ICU beds BR: 21.3 per 100k, public and private (CFM)
         nurses_per_1000=13.5,  # nurses per 1,000 BR: 13.5 incl. technicians (COFEN)
         physicians_per_1000=2.69,  # physicians per 1,000 BR: 2.69 (Demografia Médica 2023)
+        # CNES 2025 (OpenDataSUS Hospitais e Leitos, 7,189 hospitals): existing beds at
+        # p10/p50/p90; 56.3% have under 50 beds (held out: the fit is checked against it)
+        bed_quantiles=(9.0, 41.0, 171.0),
+        icu_hospital_share=0.337,  # CNES 2025: 2,426 of 7,189 hospitals have ICU beds
     ),
     "MX": FacilityRules(
         hospitals_per_100k=1.17,  # facilities MX: about 1,400 public hospitals / 120M people
@@ -102,6 +119,12 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
         icu_beds_per_100k=1.9,  # ICU beds MX: 2,446 public beds, about 1.9 per 100k (2020)
         nurses_per_1000=2.9,  # nurses per 1,000 MX: 2.9 (OECD)
         physicians_per_1000=2.6,  # physicians per 1,000 MX: 2.5-2.7 (OECD), midpoint
+        # CLUES c. 2018, the 105 public hospitals of Mexico City (SSA, IMSS, ISSSTE, ...):
+        # total beds at p10/p50/p90; the shape is taken as national, the scale is MX's total
+        bed_quantiles=(20.0, 126.0, 305.0),
+        # assumption: 2,446 public ICU beds (LATAM.md) in units of about the CNES adult-ICU
+        # median, 12 beds, is about 200 of the 1,400 public hospitals
+        icu_hospital_share=0.14,
     ),
 }
 DEFAULT_RULES = FacilityRules(
@@ -157,6 +180,7 @@ LABELS = {
 PORTUGUESE_COUNTRIES = frozenset({"BR"})
 
 MIN_WARD_BEDS = 10
+MIN_HOSPITAL_BEDS = 2  # smallest hospital when sizes follow a registry (assumption)
 MIN_ICU_BEDS = 4  # smallest ICU unit worth opening (assumption)
 ICU_CITY_POPULATION = 100_000  # general hospitals of cities this big may have an ICU
 PEOPLE_PER_HOSPITAL_MAX = 20_000  # a place gets at most ceil(pop / this) hospitals
@@ -310,10 +334,16 @@ def _country_facilities(
         dtype=np.float64
     )
     total_beds = round(total_pop * rules.beds_per_1000 / 1000.0)
-    beds = largest_remainder(weight, total_beds, lower=MIN_WARD_BEDS)
-    icu = icu_beds_by_tier(
-        beds, tier, pop[place_row], round(total_pop * rules.icu_beds_per_100k / 1e5)
-    )
+    total_icu = round(total_pop * rules.icu_beds_per_100k / 1e5)
+    if rules.bed_quantiles is None:
+        beds = largest_remainder(weight, total_beds, lower=MIN_WARD_BEDS)
+    else:
+        _, sigma = lognormal_from_quantiles(*rules.bed_quantiles)
+        beds = sizes_by_weight(weight, sigma, total_beds, lower=MIN_HOSPITAL_BEDS)
+    if rules.icu_hospital_share is None:
+        icu = icu_beds_by_tier(beds, tier, pop[place_row], total_icu)
+    else:
+        icu = icu_beds_by_share(beds, tier, total_icu, rules.icu_hospital_share)
     ward = beds - icu
 
     h_lon, h_lat = _ring_offsets(lon[place_row], lat[place_row], k, n_same)
@@ -423,6 +453,30 @@ def icu_beds_by_tier(
     room = np.maximum(beds[ranked] - MIN_WARD_BEDS, 0)
     # if those units cannot hold the total and keep their ward beds, open more units
     n_units = max(n_units, int(np.searchsorted(np.cumsum(room), total)) + 1)
+    chosen = ranked[:n_units]
+    upper = room[:n_units]
+    icu[chosen] = largest_remainder(
+        beds[chosen], total, lower=np.minimum(MIN_ICU_BEDS, upper), upper=upper
+    )
+    return icu
+
+
+def icu_beds_by_share(beds: np.ndarray, tier: np.ndarray, total: int, share: float) -> np.ndarray:
+    """ICU beds in a ``share`` of the hospitals, referral ones first and then the largest.
+
+    Each unit's beds follow its hospital's beds, at least ``MIN_ICU_BEDS`` and leaving
+    ``MIN_WARD_BEDS`` ward beds; when the chosen units cannot hold ``total``, the next largest
+    hospitals open one too.
+    """
+    icu = np.zeros(len(beds), dtype=np.int64)
+    if total <= 0 or len(beds) == 0:
+        return icu
+    referral = tier != "general"
+    ranked = np.lexsort((np.arange(len(beds)), -beds, ~referral))
+    room = np.maximum(beds[ranked] - MIN_WARD_BEDS, 0)
+    n_units = max(1, min(len(beds), round(share * len(beds))))
+    n_units = max(n_units, int(np.searchsorted(np.cumsum(room), total)) + 1)
+    n_units = min(n_units, len(beds))
     chosen = ranked[:n_units]
     upper = room[:n_units]
     icu[chosen] = largest_remainder(
