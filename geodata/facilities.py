@@ -9,8 +9,9 @@ Per country, in order (``synthesize_facilities``):
    big-city hospitals; the hospitals' share of the national nursing stock is spread over
    them, and within each into ward and ICU, by the nurses their beds need at the country's
    conventional ratios (``nursing_headcount``);
-4. rural clinics go to the places that no hospital serves within
-   ``clinic_max_access_minutes``;
+4. rural posts go to the places that no hospital serves within
+   ``clinic_max_access_minutes``, and up to the registry's count to the places without a
+   hospital, by their people;
 5. one hub hospital per region answers its clinics' teleconsults.
 
 National figures come from ``/work/shared/params/LATAM.md``; everything else is an
@@ -69,6 +70,10 @@ class FacilityRules:
         icu_hospital_share: share of hospitals with an ICU, the referral hospitals and then the
             largest; their ICU beds in proportion to their beds. None: referral hospitals and
             big-city hospitals, as many as the ICU total fills with units of ``MIN_ICU_BEDS``.
+        rural_posts_per_100k: rural posts per 100,000 people. Every place farther than
+            ``clinic_max_access_minutes`` from a hospital has one; the rest of the count goes
+            to the places without a hospital by their people, several to a big one, spread
+            within ``POST_SPREAD_KM``. None: the far places' posts alone.
     """
 
     hospitals_per_100k: float
@@ -86,6 +91,7 @@ class FacilityRules:
     people_per_tertiary: int = 1_500_000
     bed_quantiles: tuple[float, float, float] | None = None
     icu_hospital_share: float | None = None
+    rural_posts_per_100k: float | None = None
 
 
 COUNTRY_RULES: dict[str, FacilityRules] = {
@@ -101,6 +107,7 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
         # DEIS lists no beds: Brazil's CNES shape (assumption), scaled to Chile's beds total
         bed_quantiles=(9.0, 41.0, 171.0),
         icu_hospital_share=0.35,  # 81 of 231 hospitals of high complexity (DEIS 2026-03-10)
+        rural_posts_per_100k=6.62,  # 1,139 rural health posts (PSR, DEIS 2026) / 17.2M people
     ),
     "BR": FacilityRules(
         hospitals_per_100k=2.94,  # facilities BR: 6,398 hospitals (CNES) / 217.5M people
@@ -112,6 +119,9 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
         # p10/p50/p90; 56.3% have under 50 beds (held out: the fit is checked against it)
         bed_quantiles=(9.0, 41.0, 171.0),
         icu_hospital_share=0.337,  # CNES 2025: 2,426 of 7,189 hospitals have ICU beds
+        # derived: about 45,000 basic health units (UBS, CNES) for 217.5M people, the rural
+        # population's share of them (12.6%, IBGE 2022): 5,670 posts, 2.6 per 100k
+        rural_posts_per_100k=2.6,
     ),
     "MX": FacilityRules(
         hospitals_per_100k=1.17,  # facilities MX: about 1,400 public hospitals / 120M people
@@ -125,6 +135,10 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
         # assumption: 2,446 public ICU beds (LATAM.md) in units of about the CNES adult-ICU
         # median, 12 beds, is about 200 of the 1,400 public hospitals
         icu_hospital_share=0.14,
+        # derived: 23,000 public units less 1,400 hospitals, the rural population's share of
+        # them (22%, INEGI 2010): 4,750 posts, 3.96 per 100k; Mexico's 10,000 places beyond
+        # 45 minutes of a hospital have more, one each
+        rural_posts_per_100k=3.96,
     ),
 }
 DEFAULT_RULES = FacilityRules(
@@ -186,6 +200,7 @@ ICU_CITY_POPULATION = 100_000  # general hospitals of cities this big may have a
 PEOPLE_PER_HOSPITAL_MAX = 20_000  # a place gets at most ceil(pop / this) hospitals
 HOSPITAL_PHYSICIAN_SHARE = 0.5  # assumption: half of the physicians work in hospitals
 MAX_OFFSET_KM = 3.0  # extra hospitals of one place spread within this radius
+POST_SPREAD_KM = 8.0  # a place's rural posts spread within this radius (assumption)
 _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 
 INT32_COLUMNS = (
@@ -267,12 +282,29 @@ def _allocate_hospitals(pop: np.ndarray, count: int, min_town: int) -> np.ndarra
     return largest_remainder(np.where(cap > 0, pop, 0.0), min(count, int(cap.sum())), upper=cap)
 
 
+def rural_post_counts(
+    pop: np.ndarray, has_hospital: np.ndarray, far: np.ndarray, target: int
+) -> np.ndarray:
+    """Rural posts per place: one in each ``far`` place, the rest of ``target`` shared by
+    people among the places without a hospital (largest remainder)."""
+    lower = far.astype(np.int64)
+    open_to = ~has_hospital
+    if target <= lower.sum() or not open_to.any():
+        return lower
+    upper = np.where(open_to, target, 0)
+    return largest_remainder(np.where(open_to, pop, 0.0), target, lower=lower, upper=upper)
+
+
 def _ring_offsets(
-    lon: np.ndarray, lat: np.ndarray, k: np.ndarray, n_here: np.ndarray
+    lon: np.ndarray,
+    lat: np.ndarray,
+    k: np.ndarray,
+    n_here: np.ndarray,
+    radius_km: float = MAX_OFFSET_KM,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The k-th hospital of a place (k >= 1) on a sunflower spiral of up to 3 km."""
-    # exact destination point on the sphere, so the 3 km bound holds at any latitude
-    delta = MAX_OFFSET_KM * np.sqrt(k / np.maximum(n_here - 1, 1)) / EARTH_RADIUS_KM
+    """The k-th facility of a place (k >= 1) on a sunflower spiral of up to ``radius_km``."""
+    # exact destination point on the sphere, so the bound holds at any latitude
+    delta = radius_km * np.sqrt(k / np.maximum(n_here - 1, 1)) / EARTH_RADIUS_KM
     bearing = k * _GOLDEN_ANGLE
     lat1, lon1 = np.radians(lat), np.radians(lon)
     lat2 = np.arcsin(np.sin(lat1) * np.cos(delta) + np.cos(lat1) * np.sin(delta) * np.cos(bearing))
@@ -368,19 +400,35 @@ def _country_facilities(
         }
     )
 
-    # d. rural clinics where the nearest hospital is too far
+    # d. rural posts: every place too far from a hospital, then the registry's count
     _, minutes = nearest_by_travel(lon, lat, remote, h_lon, h_lat, remote[place_row], travel)
     far = minutes > rules.clinic_max_access_minutes
     far[hosp_place] = False
-    clinic_row = np.flatnonzero(far)
+    has_hospital = np.zeros(len(pop), dtype=bool)
+    has_hospital[hosp_place] = True
+    target = (
+        0
+        if rules.rural_posts_per_100k is None
+        else round(total_pop * rules.rural_posts_per_100k / 1e5)
+    )
+    posts = rural_post_counts(pop, has_hospital, far, target)
+    clinic_row = np.repeat(np.arange(len(pop)), posts)
+    clinic_k = np.arange(len(clinic_row)) - np.repeat(np.cumsum(posts) - posts, posts)
+    c_lon, c_lat = _ring_offsets(
+        lon[clinic_row],
+        lat[clinic_row],
+        clinic_k,
+        np.repeat(posts, posts),
+        POST_SPREAD_KM,
+    )
     clinics = pd.DataFrame(
         {
             "place_row": clinic_row,
-            "k": 0,
+            "k": clinic_k,
             "kind": "clinic",
             "tier": "clinic",
-            "lon": lon[clinic_row],
-            "lat": lat[clinic_row],
+            "lon": c_lon,
+            "lat": c_lat,
             "ward_beds": 0,
             "icu_beds": 0,
             "ventilators": 0,
