@@ -30,6 +30,7 @@ from geodata.facilities import (
 )
 from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
 from geodata.places import load_places
+from geodata.sectors import SectorMix, sector_mix
 from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.partition import partition
@@ -142,7 +143,46 @@ def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
         value = getattr(cap, name)
         if value is not None:
             overrides[name] = value
-    return dataclasses.replace(base, **overrides)
+    rules = dataclasses.replace(base, **overrides)
+    mix = sectors_of(scenario, country)
+    if mix is None:
+        return rules
+    return dataclasses.replace(
+        rules,
+        hospitals_per_100k=rules.hospitals_per_100k * mix.bed_share,
+        beds_per_1000=rules.beds_per_1000 * mix.bed_share,
+        nurses_per_1000=rules.nurses_per_1000 * mix.bed_share,
+        physicians_per_1000=rules.physicians_per_1000 * mix.bed_share,
+        icu_beds_per_100k=rules.icu_beds_per_100k * mix.icu_share,
+    )
+
+
+def sectors_of(scenario: Scenario, country: str) -> SectorMix | None:
+    """The shares of the sectors a scenario simulates in ``country`` (None: the whole system).
+
+    Raises:
+        ScenarioError: a country the scenario does not cover, or a sector it lacks.
+    """
+    chosen = scenario.geography.sectors
+    if not chosen:
+        return None
+    for key in chosen:
+        if key not in scenario.geography.countries:
+            raise ScenarioError(
+                f"geography.sectors: {key!r} is not one of geography.countries "
+                f"({', '.join(scenario.geography.countries)}); name sectors of those countries"
+            )
+    if country not in chosen:
+        return None
+    if not chosen[country]:
+        raise ScenarioError(
+            f"geography.sectors.{country}: the list is empty; name at least one sector or "
+            "leave the country out for its whole system"
+        )
+    try:
+        return sector_mix(country, chosen[country])
+    except KeyError as error:
+        raise ScenarioError(f"geography.sectors.{country}: {error.args[0]}") from None
 
 
 def travel_rules(scenario: Scenario) -> TravelRules:
@@ -172,6 +212,15 @@ def build_network(scenario: Scenario) -> Network:
     rules = {c: facility_rules(scenario, c) for c in scenario.geography.countries}
     facilities = synthesize_facilities(places, rules, travel, seed=0)
     filled = {"facilities": "synthesised from GeoNames places and national figures (all)"}
+    for country in scenario.geography.countries:
+        mix = sectors_of(scenario, country)
+        if mix is not None and scenario.geography.sectors is not None:
+            filled[f"sectors {country}"] = (
+                f"{', '.join(scenario.geography.sectors[country])}: {mix.bed_share:.1%} of the "
+                f"beds, {mix.icu_share:.1%} of the ICU beds, {mix.population_share:.1%} of the "
+                f"people, {mix.admissions_per_1000_people_year:.1f} admissions a year per "
+                "1,000 people"
+            )
     return assemble(scenario, places, facilities, travel, filled)
 
 
@@ -188,6 +237,11 @@ def _network_from_files(scenario: Scenario) -> Network:
             "geography.countries: a network from files is of one country; list just that one"
         )
     country = scenario.geography.countries[0]
+    if scenario.geography.sectors:
+        raise ScenarioError(
+            "geography.sectors: a network from files has the facilities its file lists; "
+            "leave sectors out and keep the sectors' rows with data.facilities.filters"
+        )
 
     def source(cls: Any, config: Any, **extra: Any) -> Any:
         return cls(
@@ -353,16 +407,12 @@ def demand_points(
     rows["share"] = rows["weight"] / rows.groupby("place_row")["weight"].transform("sum")
     p = places.iloc[rows["place_row"].to_numpy()].reset_index(drop=True)
     d = scenario.demand
+    mixes = {c: sectors_of(scenario, c) for c in p["country"].unique()}
     rate = (
-        p["country"]
-        .map(
-            lambda c: (
-                d.admissions_per_1000_year
-                or ADMISSIONS_PER_1000_YEAR.get(c, ADMISSIONS_LAC_AVERAGE)
-            )
-        )
-        .astype(float)
-    )
+        p["country"].map(lambda c: d.admissions_per_1000_year or admissions_rate(c, mixes[c]))
+    ).astype(float)
+    shares = {c: 1.0 if m is None else m.population_share for c, m in mixes.items()}
+    covered = p["country"].map(shares)
     kind = rows["kind"].to_numpy()
     return pd.DataFrame(
         {
@@ -375,11 +425,22 @@ def demand_points(
             "facility_id": rows["facility_id"].to_numpy(dtype=np.int32),
             "access_minutes": p["access_minutes"].to_numpy(dtype=np.float64),
             "hospital_rate_per_1000_year": rate.to_numpy(),
+            # rural posts are public; hospital emergency visits are the sectors' people's
             "minor_rate_per_1000_year": np.where(
-                kind == "clinic", d.clinic_presentations_per_1000_year, d.ed_visits_per_1000_year
+                kind == "clinic",
+                d.clinic_presentations_per_1000_year,
+                d.ed_visits_per_1000_year * covered.to_numpy(dtype=np.float64),
             ),
         }
     )
+
+
+def admissions_rate(country: str, mix: SectorMix | None) -> float:
+    """Admissions a year per 1,000 people of ``country``: its published figure, or the
+    simulated sectors' admissions of their people (``geodata.sectors``)."""
+    if mix is not None:
+        return mix.admissions_per_1000_people_year
+    return ADMISSIONS_PER_1000_YEAR.get(country, ADMISSIONS_LAC_AVERAGE)
 
 
 def expected_sync_requests_per_day(

@@ -847,6 +847,14 @@ class Geography(_Strict):
         le=10_000,
         description="a place farther than this from every hospital gets a rural post (assumption)",
     )
+    sectors: dict[str, list[str]] | None = Field(
+        default=None,
+        description="the health-system sectors simulated, by country (BR: sus, supplementary; "
+        "CL: fonasa, private; MX: imss, issste, bienestar, private): the network holds their "
+        "share of the national beds, hospitals, nurses and ICU beds and their people's "
+        "admissions (shares and sources in geodata/sectors.py); a country left out, or None: "
+        "the whole system at the national figures",
+    )
 
 
 OUR_COLUMNS = (
