@@ -124,9 +124,13 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
         rural_posts_per_100k=2.6,
     ),
     "MX": FacilityRules(
-        hospitals_per_100k=1.17,  # facilities MX: about 1,400 public hospitals / 120M people
+        # facilities MX: about 1,400 public hospitals / 120M people; the whole system's, with
+        # the private sector's share of the beds (25.3%, geodata.sectors): 1.17 / 0.747
+        hospitals_per_100k=1.57,
         beds_per_1000=1.0,  # hospital beds per 1,000 MX: 1.0 (OECD/World Bank 2023)
-        icu_beds_per_100k=1.9,  # ICU beds MX: 2,446 public beds, about 1.9 per 100k (2020)
+        # ICU beds MX: 2,446 public beds, about 1.9 per 100k (2020); the whole system's, with
+        # the private sector's share of the beds (25.3%, geodata.sectors): 1.9 / 0.747
+        icu_beds_per_100k=2.54,
         nurses_per_1000=2.9,  # nurses per 1,000 MX: 2.9 (OECD)
         physicians_per_1000=2.6,  # physicians per 1,000 MX: 2.5-2.7 (OECD), midpoint
         # CLUES c. 2018, the 105 public hospitals of Mexico City (SSA, IMSS, ISSSTE, ...):

@@ -75,16 +75,17 @@ COUNTRY_SECTORS: dict[str, dict[str, Sector]] = {
             bed_share=0.285,
             icu_share=0.285,
             population_share=0.40,
-            admissions_per_1000_year=47.0,
+            admissions_per_1000_year=52.2,
             source="beds: CLUES c. 2018, IMSS's 5,989 of Mexico City's 20,984 hospital beds "
-            "(ICU beds alike, assumption); people: assumption; admissions: 47 per 1,000 "
-            "(16,000 a day, 2018, LATAM.md)",
+            "(ICU beds alike, assumption); people: assumption; admissions: the public "
+            "system's 47 per 1,000 Mexicans (16,000 a day, 2018, LATAM.md) over the 90% of "
+            "them that its three sectors cover",
         ),
         "issste": Sector(
             bed_share=0.088,
             icu_share=0.088,
             population_share=0.08,
-            admissions_per_1000_year=47.0,
+            admissions_per_1000_year=52.2,
             source="beds: CLUES c. 2018, ISSSTE's 1,848 of Mexico City's 20,984; people: "
             "assumption; admissions as IMSS",
         ),
@@ -92,7 +93,7 @@ COUNTRY_SECTORS: dict[str, dict[str, Sector]] = {
             bed_share=0.374,
             icu_share=0.374,
             population_share=0.42,
-            admissions_per_1000_year=47.0,
+            admissions_per_1000_year=52.2,
             source="IMSS-Bienestar and the state health services (SSA): CLUES c. 2018, SSA, "
             "SEDENA, PEMEX, SEMAR and others, 7,842 of Mexico City's 20,984 beds; people: "
             "assumption (the uninsured); admissions as IMSS",
@@ -101,7 +102,7 @@ COUNTRY_SECTORS: dict[str, dict[str, Sector]] = {
             bed_share=0.253,
             icu_share=0.253,
             population_share=0.10,
-            admissions_per_1000_year=47.0,
+            admissions_per_1000_year=52.2,
             source="beds: CLUES c. 2018, Mexico City's 451 private units, 5,305 of 20,984 "
             "beds; people: assumption; admissions as IMSS",
         ),

@@ -30,7 +30,7 @@ from geodata.facilities import (
 )
 from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
 from geodata.places import load_places
-from geodata.sectors import SectorMix, sector_mix
+from geodata.sectors import COUNTRY_SECTORS, SectorMix, sector_mix
 from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.partition import partition
@@ -40,6 +40,8 @@ from regional.staffing import StaffingRules, nominal_staffed
 
 # Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
 # MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
+# The three countries' runs take their sectors' rates instead (geodata.sectors), which come
+# back to these figures for the sectors they count.
 ADMISSIONS_PER_1000_YEAR = {"BR": 56.0, "MX": 47.0, "CL": 85.0}
 ADMISSIONS_LAC_AVERAGE = 51.2
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -436,8 +438,11 @@ def demand_points(
 
 
 def admissions_rate(country: str, mix: SectorMix | None) -> float:
-    """Admissions a year per 1,000 people of ``country``: its published figure, or the
-    simulated sectors' admissions of their people (``geodata.sectors``)."""
+    """Admissions a year per 1,000 people of ``country``: the simulated sectors' admissions
+    of their people, every sector's where the scenario names none (``geodata.sectors``), or
+    the published figure of a country without a sector table."""
+    if mix is None and country in COUNTRY_SECTORS:
+        mix = sector_mix(country, COUNTRY_SECTORS[country])
     if mix is not None:
         return mix.admissions_per_1000_people_year
     return ADMISSIONS_PER_1000_YEAR.get(country, ADMISSIONS_LAC_AVERAGE)

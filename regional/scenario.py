@@ -189,7 +189,12 @@ class Demand(_Strict):
     """Episodes arriving from places: rates, time profiles, conditions and surges."""
 
     admissions_per_1000_year: float | None = Field(
-        default=None, gt=0, le=500, description="None: the country's published figure"
+        default=None,
+        gt=0,
+        le=500,
+        description="admissions per 1,000 people a year (None: the simulated sectors' "
+        "admissions of their people, geodata/sectors.py: BR SUS 56, MX public 47, CL 85; a "
+        "country without a sector table, its published figure or the LAC-11 average, 51.2)",
     )
     clinic_presentations_per_1000_year: float = Field(
         default=40.0,
@@ -308,8 +313,9 @@ class Capacity(_Strict):
         default=None,
         gt=0,
         le=100,
-        description="hospitals per 100,000 people (None: the country's, geodata/facilities.py: CL "
-        "231 DEIS, BR 6,398 CNES, MX about 1,400)",
+        description="hospitals per 100,000 people, all sectors (None: the country's, "
+        "geodata/facilities.py: CL 231 DEIS, BR 6,398 CNES, MX about 1,880 of which 1,400 "
+        "public)",
     )
     beds_per_1000: float | None = Field(
         default=None,
@@ -322,8 +328,8 @@ class Capacity(_Strict):
         default=None,
         ge=0,
         le=500,
-        description="ICU beds per 100,000 people (None: BR 21.3 CFM, CL 14, MX 1.9, see "
-        "geodata/facilities.py)",
+        description="ICU beds per 100,000 people, all sectors (None: BR 21.3 CFM, CL 14, MX "
+        "2.54 of which 1.9 public, see geodata/facilities.py)",
     )
     ventilators_per_icu_bed: float | None = Field(
         default=None,

@@ -15,8 +15,11 @@ def chile() -> regional.RunResult:
 @pytest.mark.slow
 def test_occupancy_lands_in_published_ranges(chile: regional.RunResult) -> None:
     summary = chile.summary
-    # non-ICU beds 71% (MINSAL); adult critical beds usually above 84%, winter peaks 89-91%
+    # held out: non-ICU beds 71% (MINSAL); no ward parameter was set from it
     assert 0.64 <= summary["mean_ward_occupancy"] <= 0.80
+    # calibrated, not validation: Chile's 14 ICU beds per 100k were chosen to give adult
+    # critical beds usually above 84%, winter peaks 89-91%; these lines only say that the
+    # calibration still holds after a model change
     assert 0.78 <= summary["mean_icu_occupancy"] <= 0.95
     assert 0.85 <= summary["peak_icu_occupancy"] <= 1.0
 
