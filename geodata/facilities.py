@@ -14,8 +14,8 @@ Per country, in order (``synthesize_facilities``):
    hospital, by their people;
 5. one hub hospital per region answers its clinics' teleconsults.
 
-National figures come from ``/work/shared/params/LATAM.md``; everything else is an
-assumption and says so.
+National figures and their sources are in ``COUNTRY_RULES`` and ``COUNTRY_SOURCES``
+(listed in ``docs/parameters.md``); everything else is an assumption and says so.
 """
 
 from __future__ import annotations
@@ -96,55 +96,84 @@ class FacilityRules:
 
 COUNTRY_RULES: dict[str, FacilityRules] = {
     "CL": FacilityRules(
-        hospitals_per_100k=1.34,  # facilities CL: 231 hospitals (DEIS 2026) / 17.2M people
-        beds_per_1000=1.9,  # hospital beds per 1,000 CL: 1.9 (OECD 2025)
-        # ICU beds CL: about 6 per 100k before COVID (1,200 adult beds), 2,400 in May 2020,
-        # 4,528 adult critical beds (ICU + intermediate) in 2025; 14 (the May 2020 count)
-        # reproduces the published occupancy: above 84% usually, 89-91% at winter peaks.
+        hospitals_per_100k=1.34,
+        beds_per_1000=1.9,
         icu_beds_per_100k=14.0,
-        nurses_per_1000=4.4,  # nurses per 1,000 CL: 4.4 (OECD)
-        physicians_per_1000=3.3,  # physicians per 1,000 CL: 3.3 (OECD)
-        # DEIS lists no beds: Brazil's CNES shape (assumption), scaled to Chile's beds total
+        nurses_per_1000=4.4,
+        physicians_per_1000=3.3,
         bed_quantiles=(9.0, 41.0, 171.0),
-        icu_hospital_share=0.35,  # 81 of 231 hospitals of high complexity (DEIS 2026-03-10)
-        rural_posts_per_100k=6.62,  # 1,139 rural health posts (PSR, DEIS 2026) / 17.2M people
+        icu_hospital_share=0.35,
+        rural_posts_per_100k=6.62,
     ),
     "BR": FacilityRules(
-        hospitals_per_100k=2.94,  # facilities BR: 6,398 hospitals (CNES) / 217.5M people
-        beds_per_1000=2.1,  # hospital beds per 1,000 BR: 2.1 (437,565 beds, 2018)
-        icu_beds_per_100k=21.3,  # ICU beds BR: 21.3 per 100k, public and private (CFM)
-        nurses_per_1000=13.5,  # nurses per 1,000 BR: 13.5 incl. technicians (COFEN)
-        physicians_per_1000=2.69,  # physicians per 1,000 BR: 2.69 (Demografia Médica 2023)
-        # CNES 2025 (OpenDataSUS Hospitais e Leitos, 7,189 hospitals): existing beds at
-        # p10/p50/p90; 56.3% have under 50 beds (held out: the fit is checked against it)
+        hospitals_per_100k=2.94,
+        beds_per_1000=2.1,
+        icu_beds_per_100k=21.3,
+        nurses_per_1000=13.5,
+        physicians_per_1000=2.69,
         bed_quantiles=(9.0, 41.0, 171.0),
-        icu_hospital_share=0.337,  # CNES 2025: 2,426 of 7,189 hospitals have ICU beds
-        # derived: about 45,000 basic health units (UBS, CNES) for 217.5M people, the rural
-        # population's share of them (12.6%, IBGE 2022): 5,670 posts, 2.6 per 100k
+        icu_hospital_share=0.337,
         rural_posts_per_100k=2.6,
     ),
     "MX": FacilityRules(
-        # facilities MX: about 1,400 public hospitals / 120M people; the whole system's, with
-        # the private sector's share of the beds (25.3%, geodata.sectors): 1.17 / 0.747
         hospitals_per_100k=1.57,
-        beds_per_1000=1.0,  # hospital beds per 1,000 MX: 1.0 (OECD/World Bank 2023)
-        # ICU beds MX: 2,446 public beds, about 1.9 per 100k (2020); the whole system's, with
-        # the private sector's share of the beds (25.3%, geodata.sectors): 1.9 / 0.747
+        beds_per_1000=1.0,
         icu_beds_per_100k=2.54,
-        nurses_per_1000=2.9,  # nurses per 1,000 MX: 2.9 (OECD)
-        physicians_per_1000=2.6,  # physicians per 1,000 MX: 2.5-2.7 (OECD), midpoint
-        # CLUES c. 2018, the 105 public hospitals of Mexico City (SSA, IMSS, ISSSTE, ...):
-        # total beds at p10/p50/p90; the shape is taken as national, the scale is MX's total
+        nurses_per_1000=2.9,
+        physicians_per_1000=2.6,
         bed_quantiles=(20.0, 126.0, 305.0),
-        # assumption: 2,446 public ICU beds (LATAM.md) in units of about the CNES adult-ICU
-        # median, 12 beds, is about 200 of the 1,400 public hospitals
         icu_hospital_share=0.14,
-        # derived: 23,000 public units less 1,400 hospitals, the rural population's share of
-        # them (22%, INEGI 2010): 4,750 posts, 3.96 per 100k; Mexico's 10,000 places beyond
-        # 45 minutes of a hospital have more, one each
         rural_posts_per_100k=3.96,
     ),
 }
+COUNTRY_SOURCES: dict[str, dict[str, str]] = {
+    "CL": {
+        "hospitals_per_100k": "231 hospitals (DEIS 2026) / 17.2M people",
+        "beds_per_1000": "OECD Health Statistics 2025",
+        "icu_beds_per_100k": "calibrated: about 6 per 100k before COVID (1,200 adult beds), "
+        "2,400 in May 2020, 4,528 adult critical beds (ICU + intermediate) in 2025 (MINSAL); "
+        "14, the May 2020 count, reproduces the published occupancy (above 84% usually, "
+        "89-91% at winter peaks)",
+        "nurses_per_1000": "OECD",
+        "physicians_per_1000": "OECD",
+        "bed_quantiles": "assumption: DEIS lists no beds; Brazil's CNES shape, scaled to "
+        "Chile's beds total",
+        "icu_hospital_share": "81 of 231 hospitals of high complexity (DEIS 2026-03-10)",
+        "rural_posts_per_100k": "1,139 rural health posts (PSR, DEIS 2026) / 17.2M people",
+    },
+    "BR": {
+        "hospitals_per_100k": "6,398 hospitals (CNES 2023) / 217.5M people",
+        "beds_per_1000": "437,565 beds, 2018 (CNM / Ministry of Health)",
+        "icu_beds_per_100k": "public and private (CFM 2018-2020)",
+        "nurses_per_1000": "incl. technicians and auxiliaries (COFEN 2023)",
+        "physicians_per_1000": "Demografia Médica 2023",
+        "bed_quantiles": "CNES 2025 (OpenDataSUS Hospitais e Leitos, 7,189 hospitals): "
+        "existing beds at p10/p50/p90; 56.3% have under 50 beds (held out: the fit is checked "
+        "against it)",
+        "icu_hospital_share": "CNES 2025: 2,426 of 7,189 hospitals have ICU beds",
+        "rural_posts_per_100k": "derived: about 45,000 basic health units (UBS, CNES) for "
+        "217.5M people, the rural population's share of them (12.6%, IBGE 2022): 5,670 posts",
+    },
+    "MX": {
+        "hospitals_per_100k": "derived: about 1,400 public hospitals (Secretaría de Salud "
+        "2018) / 120M people, over the public sectors' 74.7% of the beds (CLUES, "
+        "geodata.sectors): 1.17 / 0.747",
+        "beds_per_1000": "OECD/World Bank, Health at a Glance LAC 2023",
+        "icu_beds_per_100k": "derived: 2,446 public ICU beds, 1.9 per 100k (Secretaría de "
+        "Salud 2020), over the public sectors' 74.7% of the beds: 1.9 / 0.747",
+        "nurses_per_1000": "OECD",
+        "physicians_per_1000": "OECD 2.5-2.7, midpoint",
+        "bed_quantiles": "CLUES c. 2018, the 105 public hospitals of Mexico City (SSA, IMSS, "
+        "ISSSTE, ...): total beds at p10/p50/p90; the shape is taken as national, the scale "
+        "is Mexico's total",
+        "icu_hospital_share": "assumption: 2,446 public ICU beds in units of about the CNES "
+        "adult-ICU median, 12 beds, is about 200 of the 1,400 public hospitals",
+        "rural_posts_per_100k": "derived: 23,000 public units less 1,400 hospitals, the rural "
+        "population's share of them (22%, INEGI 2010): 4,750 posts; Mexico's 10,000 places "
+        "beyond 45 minutes of a hospital have more, one each",
+    },
+}
+"""Where each value of ``COUNTRY_RULES`` comes from (``docs/parameters.md`` lists them)."""
 DEFAULT_RULES = FacilityRules(
     hospitals_per_100k=2.0,  # assumption
     beds_per_1000=2.1,  # hospital beds per 1,000: LAC average 2.1 (Health at a Glance LAC 2023)

@@ -354,3 +354,17 @@ def test_clinic_threshold_moves_clinics(chile_places: pd.DataFrame) -> None:
     n_tight = (tight["kind"] == "clinic").sum()
     assert n_tight > n_loose
     assert math.isclose(_hospitals(loose)["icu_beds"].sum(), _hospitals(tight)["icu_beds"].sum())
+
+
+def test_every_national_figure_has_a_source() -> None:
+    defaults = FacilityRules(
+        hospitals_per_100k=0,
+        beds_per_1000=0,
+        icu_beds_per_100k=0,
+        nurses_per_1000=0,
+        physicians_per_1000=0,
+    )
+    for country, rules in COUNTRY_RULES.items():
+        given = {k for k, v in rules.__dict__.items() if v != getattr(defaults, k)}
+        assert given == set(facilities_module.COUNTRY_SOURCES[country]), country
+        assert all(facilities_module.COUNTRY_SOURCES[country].values())
