@@ -32,6 +32,7 @@ from geodata.sizes import lognormal_from_quantiles, sizes_by_weight
 from geodata.travel import (
     EARTH_RADIUS_KM,
     TravelRules,
+    leg_codes,
     nearest_by_travel,
     place_settings,
     unit_vectors,
@@ -359,7 +360,7 @@ def _country_facilities(
     lon = places["lon"].to_numpy(dtype=np.float64)
     lat = places["lat"].to_numpy(dtype=np.float64)
     region = places["region"].to_numpy()
-    remote = places["setting"].to_numpy() == "remote"
+    remote = leg_codes(places["setting"].to_numpy(), places["region"].to_numpy())
     total_pop = float(pop.sum())
 
     # a. hospitals per place
@@ -692,10 +693,10 @@ def assign_catchments(
     index, minutes = nearest_by_travel(
         places["lon"].to_numpy(dtype=np.float64),
         places["lat"].to_numpy(dtype=np.float64),
-        setting == "remote",
+        leg_codes(setting, places["region"].to_numpy()),
         facilities["lon"].to_numpy(dtype=np.float64),
         facilities["lat"].to_numpy(dtype=np.float64),
-        facilities["setting"].to_numpy() == "remote",
+        leg_codes(facilities["setting"].to_numpy(), facilities["region"].to_numpy()),
         travel,
     )
     return pd.DataFrame(

@@ -31,7 +31,7 @@ from geodata.facilities import (
 from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
 from geodata.places import load_places
 from geodata.sectors import COUNTRY_SECTORS, SectorMix, sector_mix
-from geodata.travel import TravelRules, nearest_by_travel, place_settings
+from geodata.travel import TravelRules, leg_codes, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
@@ -195,6 +195,7 @@ def travel_rules(scenario: Scenario) -> TravelRules:
         speed_urban_kmh=g.speed_urban_kmh,
         speed_rural_kmh=g.speed_rural_kmh,
         speed_remote_kmh=g.speed_remote_kmh,
+        speed_river_kmh=g.speed_river_kmh,
     )
 
 
@@ -338,7 +339,9 @@ def assemble(
     demand = demand_points(scenario, places, facilities)
     _apply_extra_beds(scenario, facilities)
     _staff(scenario, facilities)
-    facilities["remote"] = facilities["setting"].to_numpy() == "remote"
+    facilities["remote"] = leg_codes(
+        facilities["setting"].to_numpy(), facilities["region"].to_numpy()
+    )
     offsets = places.drop_duplicates("place_id").set_index("place_id")["utc_offset_hours"]
     facilities["utc_offset_hours"] = (
         offsets.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
@@ -675,7 +678,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         facility_id=hospitals["facility_id"].to_numpy(dtype=np.int32),
         lon=hospitals["lon"].to_numpy(dtype=np.float64),
         lat=hospitals["lat"].to_numpy(dtype=np.float64),
-        remote=hospitals["remote"].to_numpy(dtype=bool),
+        remote=hospitals["remote"].to_numpy(dtype=np.int8),
         tier=hospitals["tier"].map(TIER_RANK).fillna(0).to_numpy(dtype=np.int8),
     )
     names = CourseTables.from_demand(s.demand).names

@@ -844,8 +844,16 @@ class Geography(_Strict):
         default=25.0,
         gt=0,
         le=300,
-        description="mean travel speed to or from remote places, km/h (MX: 286 km in over 11 h, "
-        "about 26 km/h, IMSS-Bienestar, LATAM.md)",
+        description="mean travel speed to or from remote places by road, km/h (MX: 286 km in "
+        "over 11 h, about 26 km/h, IMSS-Bienestar, LATAM.md)",
+    )
+    speed_river_kmh: float = Field(
+        default=14.0,
+        gt=0,
+        le=300,
+        description="mean travel speed to or from remote places of the Amazon states reached by "
+        "river (geodata.travel.RIVER_REGIONS), km/h (60 km in 4.2 h, about 14 km/h, Rev Pan-Amaz "
+        "Saude 2020, LATAM.md)",
     )
     clinic_max_access_minutes: float = Field(
         default=45.0,
