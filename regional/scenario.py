@@ -562,10 +562,11 @@ class Care(_Strict):
         description="minutes from the decision to the ambulance leaving (assumption)",
     )
     max_transfer_hours: float = Field(
-        default=12.0,
+        default=24.0,
         gt=0,
         le=96,
-        description="longest transfer trip in hours a regulation centre arranges (assumption)",
+        description="longest transfer trip in hours a regulation centre arranges (BR: remote "
+        "trips above 1,000 km and 20 h, Arch Public Health 2022, LATAM.md)",
     )
     max_transfers_per_patient: int = Field(
         default=2, ge=0, le=20, description="after these, a patient waits where they are"
