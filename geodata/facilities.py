@@ -9,12 +9,13 @@ Per country, in order (``synthesize_facilities``):
    big-city hospitals; the hospitals' share of the national nursing stock is spread over
    them, and within each into ward and ICU, by the nurses their beds need at the country's
    conventional ratios (``nursing_headcount``);
-4. rural clinics go to the places that no hospital serves within
-   ``clinic_max_access_minutes``;
+4. rural posts go to the places that no hospital serves within
+   ``clinic_max_access_minutes``, and up to the registry's count to the places without a
+   hospital, by their people;
 5. one hub hospital per region answers its clinics' teleconsults.
 
-National figures come from ``/work/shared/params/LATAM.md``; everything else is an
-assumption and says so.
+National figures and their sources are in ``COUNTRY_RULES`` and ``COUNTRY_SOURCES``
+(listed in ``docs/parameters.md``); everything else is an assumption and says so.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geodata.sizes import lognormal_from_quantiles, sizes_by_weight
 from geodata.travel import (
     EARTH_RADIUS_KM,
     TravelRules,
+    leg_codes,
     nearest_by_travel,
     place_settings,
     unit_vectors,
@@ -65,6 +68,17 @@ class FacilityRules:
             rural clinic (assumption).
         tertiary_city_population: smallest city with a tertiary hospital (assumption).
         people_per_tertiary: city people per tertiary hospital (assumption).
+        bed_quantiles: p10, p50 and p90 of hospital beds in the country's registry; hospitals
+            take the sizes of the lognormal they fix (``geodata.sizes``), scaled to the
+            national beds total, the largest to the largest catchment-and-tier weight. None:
+            beds in proportion to that weight.
+        icu_hospital_share: share of hospitals with an ICU, the referral hospitals and then the
+            largest; their ICU beds in proportion to their beds. None: referral hospitals and
+            big-city hospitals, as many as the ICU total fills with units of ``MIN_ICU_BEDS``.
+        rural_posts_per_100k: rural posts per 100,000 people. Every place farther than
+            ``clinic_max_access_minutes`` from a hospital has one; the rest of the count goes
+            to the places without a hospital by their people, several to a big one, spread
+            within ``POST_SPREAD_KM``. None: the far places' posts alone.
     """
 
     hospitals_per_100k: float
@@ -82,34 +96,92 @@ class FacilityRules:
     clinic_max_access_minutes: float = 45.0
     tertiary_city_population: int = 500_000
     people_per_tertiary: int = 1_500_000
+    bed_quantiles: tuple[float, float, float] | None = None
+    icu_hospital_share: float | None = None
+    rural_posts_per_100k: float | None = None
 
 
 COUNTRY_RULES: dict[str, FacilityRules] = {
     "CL": FacilityRules(
-        hospitals_per_100k=1.34,  # facilities CL: 231 hospitals (DEIS 2026) / 17.2M people
-        beds_per_1000=1.9,  # hospital beds per 1,000 CL: 1.9 (OECD 2025)
-        # critical beds CL: 4,528 adult critical beds (ICU + intermediate) in 2025 (MINSAL via
-        # press), about half of them intermediate (UTI): 2,264 each over 20.0M people
+        hospitals_per_100k=1.34,
+        beds_per_1000=1.9,
         icu_beds_per_100k=11.3,
         intermediate_beds_per_100k=11.3,
-        nurses_per_1000=4.4,  # nurses per 1,000 CL: 4.4 (OECD)
-        physicians_per_1000=3.3,  # physicians per 1,000 CL: 3.3 (OECD)
+        nurses_per_1000=4.4,
+        physicians_per_1000=3.3,
+        bed_quantiles=(9.0, 41.0, 171.0),
+        icu_hospital_share=0.35,
+        rural_posts_per_100k=6.62,
     ),
     "BR": FacilityRules(
-        hospitals_per_100k=2.94,  # facilities BR: 6,398 hospitals (CNES) / 217.5M people
-        beds_per_1000=2.1,  # hospital beds per 1,000 BR: 2.1 (437,565 beds, 2018)
-        icu_beds_per_100k=21.3,  # ICU beds BR: 21.3 per 100k, public and private (CFM)
-        nurses_per_1000=13.5,  # nurses per 1,000 BR: 13.5 incl. technicians (COFEN)
-        physicians_per_1000=2.69,  # physicians per 1,000 BR: 2.69 (Demografia Médica 2023)
+        hospitals_per_100k=2.94,
+        beds_per_1000=2.1,
+        icu_beds_per_100k=21.3,
+        nurses_per_1000=13.5,
+        physicians_per_1000=2.69,
+        bed_quantiles=(9.0, 41.0, 171.0),
+        icu_hospital_share=0.337,
+        rural_posts_per_100k=2.6,
     ),
     "MX": FacilityRules(
-        hospitals_per_100k=1.17,  # facilities MX: about 1,400 public hospitals / 120M people
-        beds_per_1000=1.0,  # hospital beds per 1,000 MX: 1.0 (OECD/World Bank 2023)
-        icu_beds_per_100k=1.9,  # ICU beds MX: 2,446 public beds, about 1.9 per 100k (2020)
-        nurses_per_1000=2.9,  # nurses per 1,000 MX: 2.9 (OECD)
-        physicians_per_1000=2.6,  # physicians per 1,000 MX: 2.5-2.7 (OECD), midpoint
+        hospitals_per_100k=1.57,
+        beds_per_1000=1.0,
+        icu_beds_per_100k=2.54,
+        nurses_per_1000=2.9,
+        physicians_per_1000=2.6,
+        bed_quantiles=(20.0, 126.0, 305.0),
+        icu_hospital_share=0.14,
+        rural_posts_per_100k=3.96,
     ),
 }
+COUNTRY_SOURCES: dict[str, dict[str, str]] = {
+    "CL": {
+        "hospitals_per_100k": "231 hospitals (DEIS 2026) / 17.2M people",
+        "beds_per_1000": "OECD Health Statistics 2025",
+        "icu_beds_per_100k": "derived: 4,528 adult critical beds (ICU + intermediate) in 2025 "
+        "(MINSAL via press), about half of them intensive: 2,264 over 20.0M people",
+        "intermediate_beds_per_100k": "derived: the other half of the 4,528 adult critical "
+        "beds of 2025, intermediate care (UTI)",
+        "nurses_per_1000": "OECD",
+        "physicians_per_1000": "OECD",
+        "bed_quantiles": "assumption: DEIS lists no beds; Brazil's CNES shape, scaled to "
+        "Chile's beds total",
+        "icu_hospital_share": "81 of 231 hospitals of high complexity (DEIS 2026-03-10)",
+        "rural_posts_per_100k": "1,139 rural health posts (PSR, DEIS 2026) / 17.2M people",
+    },
+    "BR": {
+        "hospitals_per_100k": "6,398 hospitals (CNES 2023) / 217.5M people",
+        "beds_per_1000": "437,565 beds, 2018 (CNM / Ministry of Health)",
+        "icu_beds_per_100k": "public and private (CFM 2018-2020)",
+        "nurses_per_1000": "incl. technicians and auxiliaries (COFEN 2023)",
+        "physicians_per_1000": "Demografia Médica 2023",
+        "bed_quantiles": "CNES 2025 (OpenDataSUS Hospitais e Leitos, 7,189 hospitals): "
+        "existing beds at p10/p50/p90; 56.3% have under 50 beds (held out: the fit is checked "
+        "against it)",
+        "icu_hospital_share": "CNES 2025: 2,426 of 7,189 hospitals have ICU beds",
+        "rural_posts_per_100k": "derived: about 45,000 basic health units (UBS, CNES) for "
+        "217.5M people, the rural population's share of them (12.6%, IBGE 2022): 5,670 posts",
+    },
+    "MX": {
+        "hospitals_per_100k": "derived: about 1,400 public hospitals (Secretaría de Salud "
+        "2018) / 120M people, over the public sectors' 74.7% of the beds (CLUES, "
+        "geodata.sectors): 1.17 / 0.747",
+        "beds_per_1000": "OECD/World Bank, Health at a Glance LAC 2023",
+        "icu_beds_per_100k": "derived: 2,446 public ICU beds, 1.9 per 100k (Secretaría de "
+        "Salud 2020), over the public sectors' 74.7% of the beds: 1.9 / 0.747",
+        "nurses_per_1000": "OECD",
+        "physicians_per_1000": "OECD 2.5-2.7, midpoint",
+        "bed_quantiles": "CLUES c. 2018, the 105 public hospitals of Mexico City (SSA, IMSS, "
+        "ISSSTE, ...): total beds at p10/p50/p90; the shape is taken as national, the scale "
+        "is Mexico's total",
+        "icu_hospital_share": "assumption: 2,446 public ICU beds in units of about the CNES "
+        "adult-ICU median, 12 beds, is about 200 of the 1,400 public hospitals",
+        "rural_posts_per_100k": "derived: 23,000 public units less 1,400 hospitals, the rural "
+        "population's share of them (22%, INEGI 2010): 4,750 posts; Mexico's 10,000 places "
+        "beyond 45 minutes of a hospital have more, one each",
+    },
+}
+"""Where each value of ``COUNTRY_RULES`` comes from (``docs/parameters.md`` lists them)."""
 DEFAULT_RULES = FacilityRules(
     hospitals_per_100k=2.0,  # assumption
     beds_per_1000=2.1,  # hospital beds per 1,000: LAC average 2.1 (Health at a Glance LAC 2023)
@@ -163,11 +235,13 @@ LABELS = {
 PORTUGUESE_COUNTRIES = frozenset({"BR"})
 
 MIN_WARD_BEDS = 10
+MIN_HOSPITAL_BEDS = 2  # smallest hospital when sizes follow a registry (assumption)
 MIN_ICU_BEDS = 4  # smallest ICU unit worth opening (assumption)
 ICU_CITY_POPULATION = 100_000  # general hospitals of cities this big may have an ICU
 PEOPLE_PER_HOSPITAL_MAX = 20_000  # a place gets at most ceil(pop / this) hospitals
 HOSPITAL_PHYSICIAN_SHARE = 0.5  # assumption: half of the physicians work in hospitals
 MAX_OFFSET_KM = 3.0  # extra hospitals of one place spread within this radius
+POST_SPREAD_KM = 8.0  # a place's rural posts spread within this radius (assumption)
 _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 
 INT32_COLUMNS = (
@@ -249,12 +323,29 @@ def _allocate_hospitals(pop: np.ndarray, count: int, min_town: int) -> np.ndarra
     return largest_remainder(np.where(cap > 0, pop, 0.0), min(count, int(cap.sum())), upper=cap)
 
 
+def rural_post_counts(
+    pop: np.ndarray, has_hospital: np.ndarray, far: np.ndarray, target: int
+) -> np.ndarray:
+    """Rural posts per place: one in each ``far`` place, the rest of ``target`` shared by
+    people among the places without a hospital (largest remainder)."""
+    lower = far.astype(np.int64)
+    open_to = ~has_hospital
+    if target <= lower.sum() or not open_to.any():
+        return lower
+    upper = np.where(open_to, target, 0)
+    return largest_remainder(np.where(open_to, pop, 0.0), target, lower=lower, upper=upper)
+
+
 def _ring_offsets(
-    lon: np.ndarray, lat: np.ndarray, k: np.ndarray, n_here: np.ndarray
+    lon: np.ndarray,
+    lat: np.ndarray,
+    k: np.ndarray,
+    n_here: np.ndarray,
+    radius_km: float = MAX_OFFSET_KM,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The k-th hospital of a place (k >= 1) on a sunflower spiral of up to 3 km."""
-    # exact destination point on the sphere, so the 3 km bound holds at any latitude
-    delta = MAX_OFFSET_KM * np.sqrt(k / np.maximum(n_here - 1, 1)) / EARTH_RADIUS_KM
+    """The k-th facility of a place (k >= 1) on a sunflower spiral of up to ``radius_km``."""
+    # exact destination point on the sphere, so the bound holds at any latitude
+    delta = radius_km * np.sqrt(k / np.maximum(n_here - 1, 1)) / EARTH_RADIUS_KM
     bearing = k * _GOLDEN_ANGLE
     lat1, lon1 = np.radians(lat), np.radians(lon)
     lat2 = np.arcsin(np.sin(lat1) * np.cos(delta) + np.cos(lat1) * np.sin(delta) * np.cos(bearing))
@@ -276,7 +367,7 @@ def _country_facilities(
     lon = places["lon"].to_numpy(dtype=np.float64)
     lat = places["lat"].to_numpy(dtype=np.float64)
     region = places["region"].to_numpy()
-    remote = places["setting"].to_numpy() == "remote"
+    remote = leg_codes(places["setting"].to_numpy(), places["region"].to_numpy())
     total_pop = float(pop.sum())
 
     # a. hospitals per place
@@ -316,10 +407,16 @@ def _country_facilities(
         dtype=np.float64
     )
     total_beds = round(total_pop * rules.beds_per_1000 / 1000.0)
-    beds = largest_remainder(weight, total_beds, lower=MIN_WARD_BEDS)
-    icu = icu_beds_by_tier(
-        beds, tier, pop[place_row], round(total_pop * rules.icu_beds_per_100k / 1e5)
-    )
+    total_icu = round(total_pop * rules.icu_beds_per_100k / 1e5)
+    if rules.bed_quantiles is None:
+        beds = largest_remainder(weight, total_beds, lower=MIN_WARD_BEDS)
+    else:
+        _, sigma = lognormal_from_quantiles(*rules.bed_quantiles)
+        beds = sizes_by_weight(weight, sigma, total_beds, lower=MIN_HOSPITAL_BEDS)
+    if rules.icu_hospital_share is None:
+        icu = icu_beds_by_tier(beds, tier, pop[place_row], total_icu)
+    else:
+        icu = icu_beds_by_share(beds, tier, total_icu, rules.icu_hospital_share)
     ward = beds - icu
 
     h_lon, h_lat = _ring_offsets(lon[place_row], lat[place_row], k, n_same)
@@ -344,19 +441,35 @@ def _country_facilities(
         }
     )
 
-    # d. rural clinics where the nearest hospital is too far
+    # d. rural posts: every place too far from a hospital, then the registry's count
     _, minutes = nearest_by_travel(lon, lat, remote, h_lon, h_lat, remote[place_row], travel)
     far = minutes > rules.clinic_max_access_minutes
     far[hosp_place] = False
-    clinic_row = np.flatnonzero(far)
+    has_hospital = np.zeros(len(pop), dtype=bool)
+    has_hospital[hosp_place] = True
+    target = (
+        0
+        if rules.rural_posts_per_100k is None
+        else round(total_pop * rules.rural_posts_per_100k / 1e5)
+    )
+    posts = rural_post_counts(pop, has_hospital, far, target)
+    clinic_row = np.repeat(np.arange(len(pop)), posts)
+    clinic_k = np.arange(len(clinic_row)) - np.repeat(np.cumsum(posts) - posts, posts)
+    c_lon, c_lat = _ring_offsets(
+        lon[clinic_row],
+        lat[clinic_row],
+        clinic_k,
+        np.repeat(posts, posts),
+        POST_SPREAD_KM,
+    )
     clinics = pd.DataFrame(
         {
             "place_row": clinic_row,
-            "k": 0,
+            "k": clinic_k,
             "kind": "clinic",
             "tier": "clinic",
-            "lon": lon[clinic_row],
-            "lat": lat[clinic_row],
+            "lon": c_lon,
+            "lat": c_lat,
             "ward_beds": 0,
             "icu_beds": 0,
             "ventilators": 0,
@@ -429,6 +542,30 @@ def icu_beds_by_tier(
     room = np.maximum(beds[ranked] - MIN_WARD_BEDS, 0)
     # if those units cannot hold the total and keep their ward beds, open more units
     n_units = max(n_units, int(np.searchsorted(np.cumsum(room), total)) + 1)
+    chosen = ranked[:n_units]
+    upper = room[:n_units]
+    icu[chosen] = largest_remainder(
+        beds[chosen], total, lower=np.minimum(MIN_ICU_BEDS, upper), upper=upper
+    )
+    return icu
+
+
+def icu_beds_by_share(beds: np.ndarray, tier: np.ndarray, total: int, share: float) -> np.ndarray:
+    """ICU beds in a ``share`` of the hospitals, referral ones first and then the largest.
+
+    Each unit's beds follow its hospital's beds, at least ``MIN_ICU_BEDS`` and leaving
+    ``MIN_WARD_BEDS`` ward beds; when the chosen units cannot hold ``total``, the next largest
+    hospitals open one too.
+    """
+    icu = np.zeros(len(beds), dtype=np.int64)
+    if total <= 0 or len(beds) == 0:
+        return icu
+    referral = tier != "general"
+    ranked = np.lexsort((np.arange(len(beds)), -beds, ~referral))
+    room = np.maximum(beds[ranked] - MIN_WARD_BEDS, 0)
+    n_units = max(1, min(len(beds), round(share * len(beds))))
+    n_units = max(n_units, int(np.searchsorted(np.cumsum(room), total)) + 1)
+    n_units = min(n_units, len(beds))
     chosen = ranked[:n_units]
     upper = room[:n_units]
     icu[chosen] = largest_remainder(
@@ -563,10 +700,10 @@ def assign_catchments(
     index, minutes = nearest_by_travel(
         places["lon"].to_numpy(dtype=np.float64),
         places["lat"].to_numpy(dtype=np.float64),
-        setting == "remote",
+        leg_codes(setting, places["region"].to_numpy()),
         facilities["lon"].to_numpy(dtype=np.float64),
         facilities["lat"].to_numpy(dtype=np.float64),
-        facilities["setting"].to_numpy() == "remote",
+        leg_codes(facilities["setting"].to_numpy(), facilities["region"].to_numpy()),
         travel,
     )
     return pd.DataFrame(

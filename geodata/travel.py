@@ -1,6 +1,9 @@
 """Travel times: great-circle distance x circuity / speed by setting, vectorised with numpy.
 
-A trip is urban when it is short, remote when either end is a remote place, rural otherwise.
+A trip is urban when it is short, by river when either end is a remote place of a region that
+rivers serve (``RIVER_REGIONS``), remote when either end is another remote place, rural
+otherwise. Each end carries a leg code (``leg_codes``): bit 1 remote, bit 2 river; a trip's
+code is its ends' codes OR-ed, and plain booleans are remote flags.
 Nearest-destination searches use a KD-tree on 3-D unit vectors, whose chord order is the
 great-circle order, so they need no projection and work across the antimeridian.
 """
@@ -14,6 +17,11 @@ import numpy.typing as npt
 import pandas as pd
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+REMOTE = 1
+RIVER = 2
+# Regions whose remote places are reached by river (assumption: the Amazon states of Brazil
+# whose towns have no road link, Acre, Amapá, Amazonas, Pará and Roraima; GeoNames admin-1 codes)
+RIVER_REGIONS: frozenset[str] = frozenset({"BR-01", "BR-03", "BR-04", "BR-16", "BR-25"})
 
 
 @dataclass(frozen=True)
@@ -26,9 +34,10 @@ class TravelRules:
         speed_urban_kmh: door-to-door speed of a trip within ``urban_radius_km``
             (assumption).
         speed_rural_kmh: speed of a longer trip on the road network (assumption).
-        speed_remote_kmh: speed of a trip to or from a remote place; LATAM.md gives the
-            Amazon by river at about 14 km/h (60 km in 4.2 h, BR) and Mexico at about
-            26 km/h (286 km in more than 11 h, IMSS-Bienestar 2025).
+        speed_remote_kmh: speed of a trip to or from a remote place by road (Mexico: about
+            26 km/h, 286 km in more than 11 h, IMSS-Bienestar 2025, LATAM.md).
+        speed_river_kmh: speed of a trip to or from a remote place of ``RIVER_REGIONS``
+            (the Amazon by river: about 14 km/h, 60 km in 4.2 h, LATAM.md).
         urban_radius_km: trips this short are urban.
         handover_minutes: fixed time to dispatch, load and hand over (assumption).
     """
@@ -37,6 +46,7 @@ class TravelRules:
     speed_urban_kmh: float = 30.0
     speed_rural_kmh: float = 60.0
     speed_remote_kmh: float = 25.0
+    speed_river_kmh: float = 14.0
     urban_radius_km: float = 20.0
     handover_minutes: float = 10.0
 
@@ -63,18 +73,26 @@ def trip_minutes(
 
     Args:
         distance_km: great-circle distances.
-        remote: whether either end of each trip is remote (broadcast with the distances).
+        remote: each trip's leg code (``leg_codes``, OR-ed over its ends) or remote flag,
+            broadcast with the distances.
         rules: speeds, circuity and handover.
 
     Returns:
         ``handover + 60 * circuity * (urban part / urban speed + rest / open-road speed)``:
-        the first ``urban_radius_km`` of a trip at urban speed, the rest at the remote speed
-        where ``remote``, else the rural one, so that minutes always grow with distance.
+        the first ``urban_radius_km`` of a trip at urban speed, the rest at the river speed
+        where the code has ``RIVER``, the remote speed where it has ``REMOTE``, else the
+        rural one, so that minutes always grow with distance. Nothing caps a trip: a remote
+        Amazon town 150 km from its hospital is 14 hours away.
     """
     d = np.asarray(distance_km, dtype=np.float64)
     urban = np.minimum(d, rules.urban_radius_km)
     open_road = d - urban
-    speed = np.where(np.asarray(remote, dtype=bool), rules.speed_remote_kmh, rules.speed_rural_kmh)
+    code = np.asarray(remote).astype(np.int64)
+    speed = np.where(
+        code & RIVER,
+        rules.speed_river_kmh,
+        np.where(code & REMOTE, rules.speed_remote_kmh, rules.speed_rural_kmh),
+    )
     hours = urban / rules.speed_urban_kmh + open_road / speed
     return np.asarray(rules.handover_minutes + 60.0 * rules.circuity * hours)
 
@@ -124,6 +142,13 @@ def place_settings(
     return out
 
 
+def leg_codes(setting: npt.ArrayLike, region: npt.ArrayLike) -> np.ndarray:
+    """Each end's leg code: ``REMOTE`` for a remote place, plus ``RIVER`` in a river region."""
+    remote = np.asarray(setting) == "remote"
+    river = remote & np.isin(np.asarray(region, dtype=object), list(RIVER_REGIONS))
+    return (remote * REMOTE + river * RIVER).astype(np.int8)
+
+
 def travel_minutes_matrix(
     from_lon: npt.ArrayLike,
     from_lat: npt.ArrayLike,
@@ -142,8 +167,8 @@ def travel_minutes_matrix(
     t_lon, t_lat = np.ravel(to_lon), np.ravel(to_lat)
     d = haversine_km(f_lon[:, None], f_lat[:, None], t_lon[None, :], t_lat[None, :])
     remote = (
-        np.broadcast_to(np.asarray(from_remote, dtype=bool), f_lon.shape)[:, None]
-        | np.broadcast_to(np.asarray(to_remote, dtype=bool), t_lon.shape)[None, :]
+        np.broadcast_to(np.asarray(from_remote).astype(np.int8), f_lon.shape)[:, None]
+        | np.broadcast_to(np.asarray(to_remote).astype(np.int8), t_lon.shape)[None, :]
     )
     return trip_minutes(d, remote, rules).astype(np.float32)
 
@@ -183,8 +208,8 @@ def nearest_by_travel(
     _, idx = cKDTree(unit_vectors(t_lon, t_lat)).query(unit_vectors(f_lon, f_lat), k=k)
     idx = np.asarray(idx, dtype=np.int64).reshape(n_from, k)
     d = haversine_km(f_lon[:, None], f_lat[:, None], t_lon[idx], t_lat[idx])
-    f_remote = np.broadcast_to(np.asarray(from_remote, dtype=bool), f_lon.shape)
-    t_remote = np.broadcast_to(np.asarray(to_remote, dtype=bool), t_lon.shape)
+    f_remote = np.broadcast_to(np.asarray(from_remote).astype(np.int8), f_lon.shape)
+    t_remote = np.broadcast_to(np.asarray(to_remote).astype(np.int8), t_lon.shape)
     minutes = trip_minutes(d, f_remote[:, None] | t_remote[idx], rules)
     # fewest minutes first, then the lower destination index (the last key sorts first)
     best = np.lexsort((idx, minutes), axis=-1)[:, 0]

@@ -28,7 +28,8 @@ from geodata.facilities import (
 )
 from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
 from geodata.places import load_places
-from geodata.travel import TravelRules, nearest_by_travel, place_settings
+from geodata.sectors import COUNTRY_SECTORS, SectorMix, sector_mix
+from geodata.travel import TravelRules, leg_codes, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.intermediate import add_intermediate_care, split_nurses, unit_need
 from regional.partition import partition
@@ -39,6 +40,8 @@ from regional.surge import SurgeRule
 
 # Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
 # MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
+# The three countries' runs take their sectors' rates instead (geodata.sectors), which come
+# back to these figures for the sectors they count.
 ADMISSIONS_PER_1000_YEAR = {"BR": 56.0, "MX": 47.0, "CL": 85.0}
 ADMISSIONS_LAC_AVERAGE = 51.2
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -145,7 +148,47 @@ def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
         value = getattr(cap, name)
         if value is not None:
             overrides[name] = value
-    return dataclasses.replace(base, **overrides)
+    rules = dataclasses.replace(base, **overrides)
+    mix = sectors_of(scenario, country)
+    if mix is None:
+        return rules
+    return dataclasses.replace(
+        rules,
+        hospitals_per_100k=rules.hospitals_per_100k * mix.bed_share,
+        beds_per_1000=rules.beds_per_1000 * mix.bed_share,
+        nurses_per_1000=rules.nurses_per_1000 * mix.bed_share,
+        physicians_per_1000=rules.physicians_per_1000 * mix.bed_share,
+        icu_beds_per_100k=rules.icu_beds_per_100k * mix.icu_share,
+        intermediate_beds_per_100k=rules.intermediate_beds_per_100k * mix.icu_share,
+    )
+
+
+def sectors_of(scenario: Scenario, country: str) -> SectorMix | None:
+    """The shares of the sectors a scenario simulates in ``country`` (None: the whole system).
+
+    Raises:
+        ScenarioError: a country the scenario does not cover, or a sector it lacks.
+    """
+    chosen = scenario.geography.sectors
+    if not chosen:
+        return None
+    for key in chosen:
+        if key not in scenario.geography.countries:
+            raise ScenarioError(
+                f"geography.sectors: {key!r} is not one of geography.countries "
+                f"({', '.join(scenario.geography.countries)}); name sectors of those countries"
+            )
+    if country not in chosen:
+        return None
+    if not chosen[country]:
+        raise ScenarioError(
+            f"geography.sectors.{country}: the list is empty; name at least one sector or "
+            "leave the country out for its whole system"
+        )
+    try:
+        return sector_mix(country, chosen[country])
+    except KeyError as error:
+        raise ScenarioError(f"geography.sectors.{country}: {error.args[0]}") from None
 
 
 def travel_rules(scenario: Scenario) -> TravelRules:
@@ -156,6 +199,7 @@ def travel_rules(scenario: Scenario) -> TravelRules:
         speed_urban_kmh=g.speed_urban_kmh,
         speed_rural_kmh=g.speed_rural_kmh,
         speed_remote_kmh=g.speed_remote_kmh,
+        speed_river_kmh=g.speed_river_kmh,
     )
 
 
@@ -176,6 +220,15 @@ def build_network(scenario: Scenario) -> Network:
     rules = {c: facility_rules(scenario, c) for c in scenario.geography.countries}
     facilities = synthesize_facilities(places, rules, travel, seed=0)
     filled = {"facilities": "synthesised from GeoNames places and national figures (all)"}
+    for country in scenario.geography.countries:
+        mix = sectors_of(scenario, country)
+        if mix is not None and scenario.geography.sectors is not None:
+            filled[f"sectors {country}"] = (
+                f"{', '.join(scenario.geography.sectors[country])}: {mix.bed_share:.1%} of the "
+                f"beds, {mix.icu_share:.1%} of the ICU beds, {mix.population_share:.1%} of the "
+                f"people, {mix.admissions_per_1000_people_year:.1f} admissions a year per "
+                "1,000 people"
+            )
     return assemble(scenario, places, facilities, travel, filled)
 
 
@@ -206,6 +259,11 @@ def _network_from_files(scenario: Scenario) -> Network:
             "geography.countries: a network from files is of one country; list just that one"
         )
     country = scenario.geography.countries[0]
+    if scenario.geography.sectors:
+        raise ScenarioError(
+            "geography.sectors: a network from files has the facilities its file lists; "
+            "leave sectors out and keep the sectors' rows with data.facilities.filters"
+        )
 
     def source(cls: Any, config: Any, **extra: Any) -> Any:
         return cls(
@@ -306,7 +364,9 @@ def assemble(
         epidemic = epidemic_admissions(scenario, places, demand)
     _apply_extra_beds(scenario, facilities)
     _staff(scenario, facilities)
-    facilities["remote"] = facilities["setting"].to_numpy() == "remote"
+    facilities["remote"] = leg_codes(
+        facilities["setting"].to_numpy(), facilities["region"].to_numpy()
+    )
     offsets = places.drop_duplicates("place_id").set_index("place_id")["utc_offset_hours"]
     facilities["utc_offset_hours"] = (
         offsets.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
@@ -382,16 +442,12 @@ def demand_points(
     rows["share"] = rows["weight"] / rows.groupby("place_row")["weight"].transform("sum")
     p = places.iloc[rows["place_row"].to_numpy()].reset_index(drop=True)
     d = scenario.demand
+    mixes = {c: sectors_of(scenario, c) for c in p["country"].unique()}
     rate = (
-        p["country"]
-        .map(
-            lambda c: (
-                d.admissions_per_1000_year
-                or ADMISSIONS_PER_1000_YEAR.get(c, ADMISSIONS_LAC_AVERAGE)
-            )
-        )
-        .astype(float)
-    )
+        p["country"].map(lambda c: d.admissions_per_1000_year or admissions_rate(c, mixes[c]))
+    ).astype(float)
+    shares = {c: 1.0 if m is None else m.population_share for c, m in mixes.items()}
+    covered = p["country"].map(shares)
     kind = rows["kind"].to_numpy()
     return pd.DataFrame(
         {
@@ -404,11 +460,25 @@ def demand_points(
             "facility_id": rows["facility_id"].to_numpy(dtype=np.int32),
             "access_minutes": p["access_minutes"].to_numpy(dtype=np.float64),
             "hospital_rate_per_1000_year": rate.to_numpy(),
+            # rural posts are public; hospital emergency visits are the sectors' people's
             "minor_rate_per_1000_year": np.where(
-                kind == "clinic", d.clinic_presentations_per_1000_year, d.ed_visits_per_1000_year
+                kind == "clinic",
+                d.clinic_presentations_per_1000_year,
+                d.ed_visits_per_1000_year * covered.to_numpy(dtype=np.float64),
             ),
         }
     )
+
+
+def admissions_rate(country: str, mix: SectorMix | None) -> float:
+    """Admissions a year per 1,000 people of ``country``: the simulated sectors' admissions
+    of their people, every sector's where the scenario names none (``geodata.sectors``), or
+    the published figure of a country without a sector table."""
+    if mix is None and country in COUNTRY_SECTORS:
+        mix = sector_mix(country, COUNTRY_SECTORS[country])
+    if mix is not None:
+        return mix.admissions_per_1000_people_year
+    return ADMISSIONS_PER_1000_YEAR.get(country, ADMISSIONS_LAC_AVERAGE)
 
 
 def expected_sync_requests_per_day(
@@ -645,7 +715,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         facility_id=hospitals["facility_id"].to_numpy(dtype=np.int32),
         lon=hospitals["lon"].to_numpy(dtype=np.float64),
         lat=hospitals["lat"].to_numpy(dtype=np.float64),
-        remote=hospitals["remote"].to_numpy(dtype=bool),
+        remote=hospitals["remote"].to_numpy(dtype=np.int8),
         tier=hospitals["tier"].map(TIER_RANK).fillna(0).to_numpy(dtype=np.int8),
         ward_beds=hospitals["ward_beds"].to_numpy(dtype=np.int64),
         icu_beds=hospitals["icu_beds"].to_numpy(dtype=np.int64),

@@ -93,7 +93,45 @@ def reference() -> str:
         values = " | ".join(f"{getattr(defaults[c], key)}" for c in names)
         info = Condition.model_fields[key]
         lines.append(f"| `{key}` | {values} | {(info.description or '').replace('|', '/')} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_country_lines()]) + "\n"
+
+
+def _country_lines() -> list[str]:
+    """The national figures that size a synthesised network, and the sectors' shares."""
+    from geodata.facilities import COUNTRY_RULES, COUNTRY_SOURCES
+    from geodata.sectors import COUNTRY_SECTORS
+
+    lines = [
+        "",
+        "## National figures (`geodata/facilities.py`, `COUNTRY_RULES`)",
+        "",
+        "Units are in the names. `capacity.*` keys override the first ones.",
+        "",
+        "| country | key | value | source |",
+        "|---|---|---|---|",
+    ]
+    for country, rules in COUNTRY_RULES.items():
+        for key, source in COUNTRY_SOURCES[country].items():
+            value = getattr(rules, key)
+            shown = "/".join(f"{v:g}" for v in value) if isinstance(value, tuple) else f"{value}"
+            lines.append(f"| {country} | `{key}` | {shown} | {source.replace('|', '/')} |")
+    lines += [
+        "",
+        "## Health-system sectors (`geodata/sectors.py`, chosen by `geography.sectors`)",
+        "",
+        "Shares of the country's beds, ICU beds and people; admissions per 1,000 covered people.",
+        "",
+        "| country | sector | beds | ICU beds | people | admissions | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for country, sectors in COUNTRY_SECTORS.items():
+        for name, t in sectors.items():
+            lines.append(
+                f"| {country} | `{name}` | {t.bed_share:g} | {t.icu_share:g} | "
+                f"{t.population_share:g} | {t.admissions_per_1000_year:g} | "
+                f"{t.source.replace('|', '/')} |"
+            )
+    return lines
 
 
 def main() -> int:

@@ -210,7 +210,12 @@ class Demand(_Strict):
     """Episodes arriving from places: rates, time profiles, conditions and surges."""
 
     admissions_per_1000_year: float | None = Field(
-        default=None, gt=0, le=500, description="None: the country's published figure"
+        default=None,
+        gt=0,
+        le=500,
+        description="admissions per 1,000 people a year (None: the simulated sectors' "
+        "admissions of their people, geodata/sectors.py: BR SUS 56, MX public 47, CL 85; a "
+        "country without a sector table, its published figure or the LAC-11 average, 51.2)",
     )
     clinic_presentations_per_1000_year: float = Field(
         default=40.0,
@@ -339,8 +344,9 @@ class Capacity(_Strict):
         default=None,
         gt=0,
         le=100,
-        description="hospitals per 100,000 people (None: the country's, geodata/facilities.py: CL "
-        "231 DEIS, BR 6,398 CNES, MX about 1,400)",
+        description="hospitals per 100,000 people, all sectors (None: the country's, "
+        "geodata/facilities.py: CL 231 DEIS, BR 6,398 CNES, MX about 1,880 of which 1,400 "
+        "public)",
     )
     beds_per_1000: float | None = Field(
         default=None,
@@ -353,8 +359,8 @@ class Capacity(_Strict):
         default=None,
         ge=0,
         le=500,
-        description="ICU beds per 100,000 people (None: BR 21.3 CFM, CL 14, MX 1.9, see "
-        "geodata/facilities.py)",
+        description="ICU beds per 100,000 people, all sectors (None: BR 21.3 CFM, CL 14, MX "
+        "2.54 of which 1.9 public, see geodata/facilities.py)",
     )
     intermediate_beds_per_100k: float | None = Field(
         default=None,
@@ -604,10 +610,11 @@ class Care(_Strict):
         description="minutes from the decision to the ambulance leaving (assumption)",
     )
     max_transfer_hours: float = Field(
-        default=12.0,
+        default=24.0,
         gt=0,
         le=96,
-        description="longest transfer trip in hours a regulation centre arranges (assumption)",
+        description="longest transfer trip in hours a regulation centre arranges (BR: remote "
+        "trips above 1,000 km and 20 h, Arch Public Health 2022, LATAM.md)",
     )
     max_transfers_per_patient: int = Field(
         default=2, ge=0, le=20, description="after these, a patient waits where they are"
@@ -891,14 +898,30 @@ class Geography(_Strict):
         default=25.0,
         gt=0,
         le=300,
-        description="mean travel speed to or from remote places, km/h (MX: 286 km in over 11 h, "
-        "about 26 km/h, IMSS-Bienestar, LATAM.md)",
+        description="mean travel speed to or from remote places by road, km/h (MX: 286 km in "
+        "over 11 h, about 26 km/h, IMSS-Bienestar, LATAM.md)",
+    )
+    speed_river_kmh: float = Field(
+        default=14.0,
+        gt=0,
+        le=300,
+        description="mean travel speed to or from remote places of the Amazon states reached by "
+        "river (geodata.travel.RIVER_REGIONS), km/h (60 km in 4.2 h, about 14 km/h, Rev Pan-Amaz "
+        "Saude 2020, LATAM.md)",
     )
     clinic_max_access_minutes: float = Field(
         default=45.0,
         gt=0,
         le=10_000,
         description="a place farther than this from every hospital gets a rural post (assumption)",
+    )
+    sectors: dict[str, list[str]] | None = Field(
+        default=None,
+        description="the health-system sectors simulated, by country (BR: sus, supplementary; "
+        "CL: fonasa, private; MX: imss, issste, bienestar, private): the network holds their "
+        "share of the national beds, hospitals, nurses and ICU beds and their people's "
+        "admissions (shares and sources in geodata/sectors.py); a country left out, or None: "
+        "the whole system at the national figures",
     )
 
 

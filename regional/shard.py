@@ -82,7 +82,7 @@ class HospitalDirectory:
     facility_id: np.ndarray  # int32, sorted ascending
     lon: np.ndarray
     lat: np.ndarray
-    remote: np.ndarray  # bool
+    remote: np.ndarray  # int8 leg codes (geodata.travel.leg_codes)
     tier: np.ndarray  # int8, TIER_RANK of each hospital
     ward_beds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     icu_beds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -944,7 +944,7 @@ class ShardModel(mesa.Model):
         i = int(np.searchsorted(f["facility_id"], source))
         hs = self.spec.hospitals
         distance = haversine_km(f["lon"][i], f["lat"][i], hs.lon, hs.lat)
-        remote = hs.remote | bool(f["remote"][i])
+        remote = hs.remote | int(f["remote"][i])
         minutes = trip_minutes(distance, remote, self.spec.travel)
         road = self.spec.road_minutes.get(source)
         if road is not None:

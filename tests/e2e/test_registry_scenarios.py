@@ -216,9 +216,10 @@ def test_cdmx_keeps_the_catalogue_beds_and_fills_only_icu(
     # every hospital keeps its hospitalisation beds, also the 2 with none and those under 10
     assert facilities["ward_beds"].tolist() == given.tolist()
     people = int(_table(run, "places")["population"].sum())
-    assert int(facilities["icu_beds"].sum()) == round(people * 1.9 / 1e5)  # MX per 100,000
+    # MX per 100,000, all sectors (CLUES lists public and private units): 1.9 public / 0.747
+    assert int(facilities["icu_beds"].sum()) == round(people * 2.54 / 1e5)
     filled = _filled(run)
-    assert filled["icu_beds"] == "553 hospitals, from 1.9 ICU beds per 100,000"
+    assert filled["icu_beds"] == "553 hospitals, from 2.54 ICU beds per 100,000"
     assert "ward_beds" not in filled
 
 

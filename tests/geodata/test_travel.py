@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 from geodata.places import LATAM_COUNTRIES, load_places
 from geodata.travel import (
     EARTH_RADIUS_KM,
+    REMOTE,
+    RIVER,
     TravelRules,
     haversine_km,
+    leg_codes,
     nearest_by_travel,
     place_settings,
     travel_minutes_matrix,
@@ -213,3 +216,29 @@ def test_nearest_edge_cases() -> None:
     assert index.shape == (0,) and minutes.shape == (0,)
     with pytest.raises(ValueError, match="no destinations"):
         nearest_by_travel([0.0], [0.0], [False], [], [], [], RULES)
+
+
+def test_river_legs_in_closed_form_and_uncapped() -> None:
+    rules = TravelRules()
+    d = np.array([100.0, 100.0, 100.0, 1_000.0])
+    code = np.array([0, REMOTE, REMOTE | RIVER, REMOTE | RIVER])
+    got = trip_minutes(d, code, rules)
+    open_road = 80.0 * 1.3 * 60.0
+    urban = 10.0 + 20.0 * 1.3 * 60.0 / 30.0
+    np.testing.assert_allclose(got[:3], urban + open_road / np.array([60.0, 25.0, 14.0]))
+    # LATAM.md: remote Amazon trips above 1,000 km and 20 hours; nothing caps them
+    assert got[3] / 60.0 > 20.0
+    # booleans are remote flags, as before
+    np.testing.assert_allclose(trip_minutes(d[:2], np.array([False, True]), rules), got[:2])
+
+
+def test_leg_codes_mark_remote_amazon_places() -> None:
+    setting = np.array(["remote", "remote", "rural", "urban"], dtype=object)
+    region = np.array(["BR-04", "BR-27", "BR-04", "BR-04"], dtype=object)
+    np.testing.assert_array_equal(leg_codes(setting, region), [REMOTE | RIVER, REMOTE, 0, 0])
+    # a trip is by river when either end is: OR of the codes
+    _, minutes = nearest_by_travel(
+        [-60.0], [-3.0], [REMOTE | RIVER], [-60.5], [-3.0], [0], TravelRules()
+    )
+    _, by_road = nearest_by_travel([-60.0], [-3.0], [REMOTE], [-60.5], [-3.0], [0], TravelRules())
+    assert minutes[0] > by_road[0] * 1.3
