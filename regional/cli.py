@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(args)
         if args.command == "ensemble":
-            from regional.ensemble.command import run_ensemble_command
+            from regional.ensembles.command import run_ensemble_command
 
             return run_ensemble_command(args)
         if args.command == "plot":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 _GAMMA = 0x9E3779B97F4A7C15
 _MASK = (1 << 64) - 1
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class EnsembleError(ValueError):
@@ -115,6 +113,12 @@ def check_inputs(
     max_replications: int | None,
 ) -> None:
     """Refuse what cannot make an ensemble, in one line (before anything is built or written)."""
+    check_numbers(replications, precision, max_replications)
+    check_scenarios(scenarios)
+
+
+def check_numbers(replications: int, precision: float | None, max_replications: int | None) -> None:
+    """Refuse a number of replications, a precision or a cap that cannot be."""
     if isinstance(replications, bool) or not isinstance(replications, int | np.integer):
         raise EnsembleError(f"--replications: expected a whole number, got {replications!r}")
     if replications < 1:
@@ -137,13 +141,11 @@ def check_inputs(
                 f"--max-replications: {max_replications} is fewer than --replications "
                 f"{replications}; give at least {replications}"
             )
+
+
+def check_scenarios(scenarios: Sequence[Scenario]) -> None:
+    """Refuse scenarios that cannot be paired: the same name twice, other periods."""
     names = [s.name for s in scenarios]
-    for name in names:
-        if not NAME.match(name):
-            raise EnsembleError(
-                f"scenario name {name!r}: an ensemble names its folders after it; use letters, "
-                "digits, '-', '_' and '.' only (set `name:` in the scenario file)"
-            )
     seen: set[str] = set()
     for name in names:
         if name in seen:

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from regional.ensemble.plan import Cell
+from regional.ensembles.plan import Cell
 from regional.storage import guarded
 
 if TYPE_CHECKING:

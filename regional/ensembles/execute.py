@@ -22,8 +22,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from regional.ensemble.dataset import key_tables
-from regional.ensemble.plan import Cell, Plan
+from regional.ensembles.dataset import key_tables
+from regional.ensembles.plan import Cell, Plan
 from regional.network import Network
 from regional.scenario import Scenario
 

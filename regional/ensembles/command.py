@@ -13,7 +13,7 @@ from regional.scenario import Scenario, ScenarioError, load_scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-    from regional.ensemble import EnsembleResult
+    from regional.ensembles import EnsembleResult
 
 EXIT_FAILED = 1
 SHOWN = (
@@ -49,11 +49,17 @@ def load_scenarios(args: argparse.Namespace) -> list[Scenario]:
 def run_ensemble_command(args: argparse.Namespace) -> int:
     """Run ``regional ensemble`` (a mistake becomes a ``UsageError``: exit 2, nothing written)."""
     from regional.cli import UsageError
-    from regional.ensemble import EnsembleError, run_ensemble
+    from regional.ensembles.plan import EnsembleError, check_numbers
 
     if args.resume and args.out is None:
         raise UsageError("--resume needs the --out of the ensemble to finish")
+    try:  # before the scenarios are read: a wrong number is said at once
+        check_numbers(args.replications, args.precision, args.max_replications)
+    except EnsembleError as error:
+        raise UsageError(str(error)) from None
     scenarios = load_scenarios(args)
+    from regional.ensembles.driver import run_ensemble
+
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("runs") / f"{scenarios[0].name}-ensemble-{stamp}"
     try:

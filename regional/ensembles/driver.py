@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from regional.ensemble import dataset, stats
-from regional.ensemble.execute import Failure, Finished, executor
-from regional.ensemble.plan import (
+from regional.ensembles import dataset, stats
+from regional.ensembles.execute import Failure, Finished, executor
+from regional.ensembles.plan import (
     EnsembleError,
     Plan,
     check_inputs,
     check_same_network,
 )
-from regional.ensemble.result import EnsembleResult
+from regional.ensembles.result import EnsembleResult
 from regional.network import Network, build_network
 from regional.scenario import Scenario
 from regional.storage import guarded
@@ -251,7 +251,7 @@ def _manifest(
         "replications": replications,
         "base_seed": plan.base_seed,
         "seeds": plan.seeds(replications),
-        "seed_rule": "regional.ensemble.plan.replication_seed(base_seed, replication)",
+        "seed_rule": "regional.ensembles.plan.replication_seed(base_seed, replication)",
         "precision": plan.precision,
         "max_replications": plan.max_replications if plan.precision is not None else None,
         "targets": list(plan.targets) if plan.precision is not None else [],
@@ -279,7 +279,7 @@ def _draw(out: Path, result: EnsembleResult) -> list[Path]:
         import matplotlib  # noqa: F401  (the `plot` extra)
     except ImportError:
         return []
-    from regional.ensemble.charts import draw
+    from regional.ensembles.charts import draw
 
     with guarded(out / "charts", "the charts"):
         return draw(out / "charts", result.tables, result.summary, result.bottlenecks)

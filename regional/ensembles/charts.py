@@ -60,6 +60,7 @@ def fan_chart(regions: pd.DataFrame, scenario: str, path: Path) -> Path:
     replications, and the staffed beds (their median) as a dashed line."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     # the busiest regions first, at most MAX_REGIONS
     busiest = regions.groupby("region")["ward_staffed"].mean().sort_values(ascending=False).index
@@ -68,11 +69,13 @@ def fan_chart(regions: pd.DataFrame, scenario: str, path: Path) -> Path:
     cols = min(4, len(names))
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
+    start = regions["time"].min()
+    regions = regions.assign(day=(regions["time"] - start) / pd.Timedelta(days=1))
     for ax, name in zip(axes.flat, names, strict=False):
         one = regions[regions["region"] == name]
         # ICU beds on their own scale (right), or they would lie flat under the ward's
         for (unit, color), axis in zip(UNITS, (ax, ax.twinx()), strict=True):
-            by_time = one.groupby("time")[f"{unit}_occupied"]
+            by_time = one.groupby("day")[f"{unit}_occupied"]
             times = by_time.median().index
             for low, high, alpha in FANS:
                 axis.fill_between(
@@ -84,7 +87,7 @@ def fan_chart(regions: pd.DataFrame, scenario: str, path: Path) -> Path:
                     linewidth=0,
                 )
             axis.plot(times, by_time.median(), color=color, linewidth=1.2, label=f"{unit} occupied")
-            staffed = one.groupby("time")[f"{unit}_staffed"].median()
+            staffed = one.groupby("day")[f"{unit}_staffed"].median()
             axis.plot(
                 staffed.index,
                 staffed,
@@ -96,7 +99,8 @@ def fan_chart(regions: pd.DataFrame, scenario: str, path: Path) -> Path:
             axis.set_ylim(bottom=0)
             axis.tick_params(labelsize=7, colors=color, axis="y")
         ax.set_title(name, fontsize=9)
-        ax.tick_params(axis="x", rotation=30, labelsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     handles: list[Any] = [
@@ -114,10 +118,11 @@ def fan_chart(regions: pd.DataFrame, scenario: str, path: Path) -> Path:
     n = regions["replication"].nunique()
     fig.suptitle(
         f"{scenario}: beds occupied per region, median with 50% and 90% bands of "
-        f"{n} replications; dashed: staffed beds; ICU on the right scale",
+        f"{n} replications, by day from {start:%Y-%m-%d}; dashed: staffed beds; ICU on the "
+        "right scale",
         fontsize=10,
     )
-    fig.tight_layout()
+    fig.subplots_adjust(hspace=0.45, wspace=0.35)
     return _save(fig, path)
 
 

@@ -203,6 +203,8 @@ def compare(
     )
     rows = []
     for other in others:
+        if other not in wide.columns or base not in wide.columns:
+            continue  # every replication of one of them failed: nothing to pair
         diff = (wide[other] - wide[base]).dropna()
         for key, d in diff.groupby(level=["level", "unit", "metric"], sort=False):
             level, unit, metric = cast(tuple[str, str, str], key)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from regional.ensemble import dataset, stats
-from regional.ensemble.execute import Failure
+from regional.ensembles import dataset, stats
+from regional.ensembles.execute import Failure
 
 
 @dataclass
