@@ -94,6 +94,7 @@ def ensemble(
     max_replications: int | None = None,
     resume: bool = False,
     seed: int | None = None,
+    charts: bool = True,
     **overrides: Any,
 ) -> EnsembleResult:
     """Run replications of scenarios (the first is the base of the paired comparisons) and
@@ -109,6 +110,7 @@ def ensemble(
             of their means, up to ``max_replications``.
         resume: finish the ensemble in ``out``.
         seed: the base seed of the replications' seeds (default the first scenario's seed).
+        charts: draw the PNGs into ``out/charts`` (needs matplotlib).
         overrides: top-level or dotted parameters of every scenario, e.g. ``days=7``.
 
     Raises:
@@ -138,4 +140,5 @@ def ensemble(
         max_replications=max_replications,
         resume=resume,
         base_seed=seed,
+        charts=charts,
     )

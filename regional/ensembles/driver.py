@@ -93,6 +93,7 @@ def run_ensemble(
     timings["start_seconds"] = run.start_seconds
     failures: list[Failure] = []
     replication_timings: dict[str, dict[str, float]] = {}
+    running = time.perf_counter()
     try:
         if not resume:
             with guarded(out, "the ensemble folder"):
@@ -117,16 +118,22 @@ def run_ensemble(
                 break
             wanted = min(cap, wanted + max(run.workers, stats.look_ahead(wanted)))
     finally:
+        timings["run_seconds"] = round(time.perf_counter() - running, 3)
         run.close()
 
     names = plan.names
     timings["wall_seconds"] = round(time.perf_counter() - began, 3)
     timings["replications"] = replication_timings
     manifest = _manifest(plan, wanted, run.name, run.workers, timings, failures)
+    summarising = time.perf_counter()
     result = EnsembleResult.of(out, names, failures=failures, manifest=manifest)
     result.write_summaries()
+    timings["summary_seconds"] = round(time.perf_counter() - summarising, 3)
     if charts:
+        drawing = time.perf_counter()
         result.charts = _draw(out, result)
+        timings["charts_seconds"] = round(time.perf_counter() - drawing, 3)
+    timings["wall_seconds"] = round(time.perf_counter() - began, 3)
     dataset.write_json(out / dataset.MANIFEST_FILE, manifest)
     return result
 

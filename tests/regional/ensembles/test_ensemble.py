@@ -227,3 +227,18 @@ def test_precision_adds_replications_until_the_intervals_are_narrow(tmp_path: Pa
             ]["value"]
             i = interval(values.to_numpy())
             assert i.half_width <= 0.2 * abs(i.mean)
+
+
+def test_the_python_api_returns_frames_and_stays_callable(tmp_path: Path) -> None:
+    import regional
+
+    result = regional.ensemble(
+        "chile", replications=1, days=0.25, out=tmp_path / "a", charts=False, seed=5
+    )
+    assert isinstance(result.tables["key_results"], pd.DataFrame)
+    assert result.manifest["seeds"] == [replication_seed(5, 0)]
+    assert result.national().set_index("metric").loc["patients", "n"] == 1
+    # importing the package of the same stem leaves the function in place
+    assert callable(regional.ensemble)
+    with pytest.raises(EnsembleError, match="already exists"):
+        regional.ensemble("chile", replications=1, days=0.25, out=tmp_path / "a")
