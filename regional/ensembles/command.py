@@ -77,6 +77,16 @@ def run_ensemble_command(args: argparse.Namespace) -> int:
         )
     except EnsembleError as error:
         raise UsageError(str(error)) from None
+    except KeyboardInterrupt:
+        if (out / "plan.json").is_file():
+            print(
+                f"regional: interrupted; the replications that finished are kept in {out}; "
+                f"finish it with the same command and `--out {out} --resume`",
+                file=sys.stderr,
+            )
+        else:
+            print("regional: interrupted before anything was written", file=sys.stderr)
+        return 130
     if not args.quiet:
         report(result)
     print(f"Ensemble folder: {result.out}")

@@ -172,6 +172,16 @@ def done(out: Path, scenario: str, replication: int) -> bool:
     )
 
 
+def replications_in(out: Path) -> int:
+    """One more than the highest replication with a table in the folder (0 if none)."""
+    found = [
+        int(path.name.removeprefix("replication="))
+        for path in Path(out).glob("*/scenario=*/replication=*")
+        if path.is_dir()
+    ]
+    return max(found, default=-1) + 1
+
+
 def discard(out: Path, scenario: str, replication: int) -> None:
     """Remove what an interrupted replication left (some of its tables, partial files)."""
     for name in TABLES:

@@ -99,7 +99,8 @@ def run_ensemble(
             with guarded(out, "the ensemble folder"):
                 out.mkdir(parents=True)
                 dataset.write_json(out / dataset.PLAN_FILE, plan.to_dict())
-        wanted = replications
+        # a folder's ensemble never shrinks: resuming with fewer replications keeps them all
+        wanted = max(replications, dataset.replications_in(out)) if resume else replications
         while True:
             cells = [
                 c

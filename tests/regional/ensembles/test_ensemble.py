@@ -151,6 +151,11 @@ def test_resume_runs_only_the_missing_replications(
     for name in dataset.TABLES:
         kept = again.tables[name][again.tables[name]["replication"] < 2].reset_index(drop=True)
         pd.testing.assert_frame_equal(kept, first.tables[name])
+    # resuming with fewer replications runs nothing and keeps them all
+    ran.clear()
+    kept = run_ensemble(scenarios, 1, out, networks=networks, charts=False, resume=True)
+    assert ran == [] and kept.manifest["replications"] == 3
+    assert len(kept.tables["key_results"]) == 6
     with pytest.raises(EnsembleError, match="holds an ensemble of other scenarios"):
         run_ensemble(scenarios[:1], 3, out, networks=networks, resume=True)
     with pytest.raises(EnsembleError, match="already exists"):
