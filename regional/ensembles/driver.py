@@ -128,7 +128,8 @@ def run_ensemble(
     manifest = _manifest(plan, wanted, run.name, run.workers, timings, failures)
     summarising = time.perf_counter()
     result = EnsembleResult.of(out, names, failures=failures, manifest=manifest)
-    result.write_summaries()
+    with guarded(out / "stats", "the summaries"):
+        result.write_summaries()
     timings["summary_seconds"] = round(time.perf_counter() - summarising, 3)
     if charts:
         drawing = time.perf_counter()
