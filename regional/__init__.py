@@ -95,6 +95,7 @@ def ensemble(
     resume: bool = False,
     seed: int | None = None,
     charts: bool = True,
+    targets: Sequence[str] | None = None,
     **overrides: Any,
 ) -> EnsembleResult:
     """Run replications of scenarios (the first is the base of the paired comparisons) and
@@ -111,6 +112,8 @@ def ensemble(
         resume: finish the ensemble in ``out``.
         seed: the base seed of the replications' seeds (default the first scenario's seed).
         charts: draw the PNGs into ``out/charts`` (needs matplotlib).
+        targets: the national key results ``precision`` watches (default deaths, admissions,
+            ICU admissions and mean ICU occupancy).
         overrides: top-level or dotted parameters of every scenario, e.g. ``days=7``.
 
     Raises:
@@ -120,6 +123,7 @@ def ensemble(
     import tempfile
 
     from regional.ensembles import run_ensemble
+    from regional.ensembles.stats import DEFAULT_TARGETS
 
     given = [scenarios] if isinstance(scenarios, Scenario | str | Path | dict) else scenarios
     loaded = []
@@ -141,4 +145,5 @@ def ensemble(
         resume=resume,
         base_seed=seed,
         charts=charts,
+        targets=DEFAULT_TARGETS if targets is None else targets,
     )
