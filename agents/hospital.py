@@ -1,4 +1,5 @@
-"""The hospital: wards and ICU with staffed beds, a ventilator pool, boarding queues, tele desk."""
+"""The hospital: wards, intermediate care and ICU with staffed beds, a ventilator pool, boarding
+queues, tele desk."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ class Hospital(mesa.Agent):
     need one while they board for an ICU bed (in the emergency department or a ward bed), as
     long as one is in service (``ventilators_available``: not failed, not in maintenance).
     A patient who needs a ventilator and has none waits for one in ``vent_queue``.
+
+    Intermediate care takes ICU-level patients who need no ventilator: they go there first and
+    to the ICU when it is full, so ICU beds are kept for the ventilated. Both pools fill from
+    the one ICU queue in priority order.
     """
 
     kind = "hospital"
@@ -42,6 +47,8 @@ class Hospital(mesa.Agent):
         ward_staffed: int,
         icu_staffed: int,
         tele_specialists: int = 0,
+        intermediate_beds: int = 0,
+        intermediate_staffed: int = 0,
     ) -> None:
         super().__init__(model)
         self.network = model
@@ -53,8 +60,11 @@ class Hospital(mesa.Agent):
         self.ventilators_available = ventilators
         self.ward_staffed = ward_staffed
         self.icu_staffed = icu_staffed
+        self.intermediate_beds = intermediate_beds
+        self.intermediate_staffed = intermediate_staffed
         self.ward_occupied = 0
         self.icu_occupied = 0
+        self.intermediate_occupied = 0
         self.ventilators_in_use = 0
         self.ward_on_oxygen = 0
         self.in_ed = 0
@@ -66,6 +76,7 @@ class Hospital(mesa.Agent):
         self.arrivals = 0
         self.admissions = 0
         self.icu_admissions = 0
+        self.intermediate_admissions = 0
         self.icu_readmissions = 0
         self.transfers_out = 0
         self.transfers_in = 0
@@ -100,11 +111,14 @@ class Hospital(mesa.Agent):
 
     def request_icu(self, patient: Patient) -> None:
         """Admit to a staffed ICU bed (with a ventilator if needed) or board in the ICU queue."""
-        if not self.icu_queue and self._icu_fits(patient):
+        if not self.icu_queue and self._intermediate_fits(patient):
+            self.admit_intermediate(patient)
+        elif not self.icu_queue and self._icu_fits(patient):
             self.admit_icu(patient)
         else:
             limit = self.network.policy.transfer_after_hours_icu
-            if self.icu_beds == 0:  # no ICU here: look for one at once
+            if self.icu_beds == 0 and not self._intermediate_suits(patient):
+                # no ICU here: look for one at once
                 limit = min(limit, 1.0)
             # ventilated while boarding if the pool has one in service
             needs_one = patient.ventilator and not patient.on_ventilator
@@ -118,6 +132,13 @@ class Hospital(mesa.Agent):
     def _icu_wait_left(self, patient: Patient) -> float:
         """Hours the patient may still wait for an ICU bed before the request ends."""
         return self.network.policy.icu_wait_limit_hours - patient.hours_waited(self.network.now)
+
+    def _intermediate_suits(self, patient: Patient) -> bool:
+        """Intermediate care here would do for the patient (no ventilator needed)."""
+        return self.intermediate_beds > 0 and not patient.ventilator
+
+    def _intermediate_fits(self, patient: Patient) -> bool:
+        return not patient.ventilator and self.intermediate_occupied < self.intermediate_staffed
 
     def _icu_fits(self, patient: Patient) -> bool:
         return self.icu_occupied < self.icu_staffed and (
@@ -138,7 +159,7 @@ class Hospital(mesa.Agent):
         """
         now = self.network.now
         patient.stop_waiting(now)
-        from_icu = patient.bed == Bed.ICU
+        from_icu = patient.bed == Bed.ICU or patient.bed == Bed.INTERMEDIATE
         if from_icu:
             self._free_bed(patient)
         else:
@@ -156,6 +177,30 @@ class Hospital(mesa.Agent):
             self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
         if from_icu:
             self.fill_icu()
+
+    def admit_intermediate(self, patient: Patient) -> None:
+        """Put an ICU-level patient who needs no ventilator in an intermediate-care bed, freeing
+        the ward bed of an escalated patient."""
+        now = self.network.now
+        patient.stop_waiting(now)
+        from_ward = patient.bed == Bed.WARD
+        if from_ward:
+            self.ward_occupied -= 1
+            if self._ward_oxygen[patient.condition]:
+                self.ward_on_oxygen -= 1
+        else:
+            self.admissions += 1
+        self.intermediate_occupied += 1
+        self.intermediate_admissions += 1
+        if patient.readmitted:
+            self.icu_readmissions += 1
+        patient.bed = Bed.INTERMEDIATE
+        if math.isnan(patient.admit_time):
+            patient.admit_time = now
+        self.network.set_risk(patient, Bed.INTERMEDIATE)
+        self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
+        if from_ward:
+            self.fill_ward()
 
     def admit_icu(self, patient: Patient) -> None:
         """Put the patient in an ICU bed, freeing the ward bed of an escalated patient."""
@@ -201,8 +246,10 @@ class Hospital(mesa.Agent):
         self.request_icu(patient)
 
     def discharge(self, patient: Patient) -> None:
-        """End of a stay: an ICU stay steps down to a ward bed, a ward stay goes home."""
-        if patient.bed == Bed.ICU and patient.los_stepdown_hours > 0:
+        """End of a stay: an ICU or intermediate-care stay steps down to a ward bed, a ward stay
+        goes home."""
+        critical = patient.bed == Bed.ICU or patient.bed == Bed.INTERMEDIATE
+        if critical and patient.los_stepdown_hours > 0:
             self._step_down(patient)
             return
         self._free_bed(patient)
@@ -300,6 +347,8 @@ class Hospital(mesa.Agent):
                 self.ward_on_oxygen -= 1
         elif patient.bed == Bed.ICU:
             self.icu_occupied -= 1
+        elif patient.bed == Bed.INTERMEDIATE:
+            self.intermediate_occupied -= 1
         if patient.on_ventilator:
             self._release_ventilator(patient)
         patient.bed = Bed.NONE
@@ -357,21 +406,33 @@ class Hospital(mesa.Agent):
             self.admit_ward(self.ward_queue.pop(0)[3])
 
     def fill_icu(self) -> None:
-        """Admit boarders from the ICU queue, in priority order, that fit the free capacity."""
+        """Admit boarders from the ICU queue, in priority order, that fit the free capacity of
+        intermediate care (those who need no ventilator) or of the ICU."""
         i = 0
-        while i < len(self.icu_queue) and self.icu_occupied < self.icu_staffed:
-            patient = self.icu_queue[i][3]
-            if self._icu_fits(patient):
-                del self.icu_queue[i]
+        queue = self.icu_queue
+        while i < len(queue) and (
+            self.icu_occupied < self.icu_staffed
+            or self.intermediate_occupied < self.intermediate_staffed
+        ):
+            patient = queue[i][3]
+            if self._intermediate_fits(patient):
+                del queue[i]
+                self.admit_intermediate(patient)
+            elif self._icu_fits(patient):
+                del queue[i]
                 self.admit_icu(patient)
             else:
                 i += 1
 
-    def restaff(self, ward_staffed: int, icu_staffed: int) -> None:
+    def restaff(
+        self, ward_staffed: int, icu_staffed: int, intermediate_staffed: int | None = None
+    ) -> None:
         """New staffed beds: a bed that lost its nurse takes no one new (its patient stays),
         and beds that gained one fill from the queues."""
         self.ward_staffed = ward_staffed
         self.icu_staffed = icu_staffed
+        if intermediate_staffed is not None:
+            self.intermediate_staffed = intermediate_staffed
         if self.icu_queue:
             self.fill_icu()
         if self.ward_queue:

@@ -49,11 +49,13 @@ class Need:
 
 
 class Bed:
-    """Where a patient lies."""
+    """Where a patient lies. An intermediate-care bed (Chile's UTI, Brazil's semi-intensive)
+    takes ICU-level patients who need no ventilator."""
 
     NONE = 0
     WARD = 1
     ICU = 2
+    INTERMEDIATE = 3
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ class CarePolicy:
         need = patient.need
         c = patient.condition
         if patient.icu_denied or need == Need.ICU:
-            if bed == Bed.ICU and not patient.icu_denied:
+            critical = bed == Bed.ICU or (bed == Bed.INTERMEDIATE and not patient.ventilator)
+            if critical and not patient.icu_denied:
                 return self.hazard_ventilated[c] if patient.ventilator else self.hazard_icu[c]
             if patient.ventilator:
                 rate = self.hazard_ventilated[c] + self.ventilated_wait_excess[c]
@@ -123,11 +126,12 @@ class CarePolicy:
         return 0.0
 
     def on_oxygen(self, patient: Patient) -> bool:
-        """Whether the patient breathes the hospital's oxygen: in the ICU, on a ventilator, or
-        in a ward bed with a condition treated with oxygen."""
+        """Whether the patient breathes the hospital's oxygen: in the ICU or intermediate care,
+        on a ventilator, or in a ward bed with a condition treated with oxygen."""
         bed = patient.bed
         return (
             bed == Bed.ICU
+            or bed == Bed.INTERMEDIATE
             or patient.on_ventilator
             or (bed == Bed.WARD and bool(self.oxygen_ward[patient.condition]))
         )

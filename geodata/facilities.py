@@ -56,6 +56,10 @@ class FacilityRules:
             share of the headcount, whatever standard a scenario staffs by.
         icu_patients_per_nurse: the same in the ICU (CL, Colegio Médico 2020: one nurse per
             2-3 ICU beds).
+        intermediate_beds_per_100k: intermediate-care beds per 100,000 people, carved from
+            the ward beds of hospitals with an ICU (``regional.network``).
+        intermediate_patients_per_nurse: the same in intermediate care (COFEN 293/2004: 9.4
+            nursing hours per semi-intensive patient-day, 2.55 patients per nurse, derived).
         min_hospital_town_population: smallest town with a hospital (assumption).
         clinic_max_access_minutes: a place farther than this from every hospital gets a
             rural clinic (assumption).
@@ -69,6 +73,8 @@ class FacilityRules:
     nurses_per_1000: float
     physicians_per_1000: float
     ventilators_per_icu_bed: float = 1.0
+    intermediate_beds_per_100k: float = 0.0
+    intermediate_patients_per_nurse: float = 2.5
     hospital_nurse_share: float = 0.6
     ward_patients_per_nurse: float = 6.0
     icu_patients_per_nurse: float = 2.0
@@ -82,10 +88,10 @@ COUNTRY_RULES: dict[str, FacilityRules] = {
     "CL": FacilityRules(
         hospitals_per_100k=1.34,  # facilities CL: 231 hospitals (DEIS 2026) / 17.2M people
         beds_per_1000=1.9,  # hospital beds per 1,000 CL: 1.9 (OECD 2025)
-        # ICU beds CL: about 6 per 100k before COVID (1,200 adult beds), 2,400 in May 2020,
-        # 4,528 adult critical beds (ICU + intermediate) in 2025; 14 (the May 2020 count)
-        # reproduces the published occupancy: above 84% usually, 89-91% at winter peaks.
-        icu_beds_per_100k=14.0,
+        # critical beds CL: 4,528 adult critical beds (ICU + intermediate) in 2025 (MINSAL via
+        # press), about half of them intermediate (UTI): 2,264 each over 20.0M people
+        icu_beds_per_100k=11.3,
+        intermediate_beds_per_100k=11.3,
         nurses_per_1000=4.4,  # nurses per 1,000 CL: 4.4 (OECD)
         physicians_per_1000=3.3,  # physicians per 1,000 CL: 3.3 (OECD)
     ),

@@ -31,7 +31,7 @@ from agents.pathway import Bed, Event, Need
 from regional import protocol
 from regional.shard import ShardModel
 
-CHECKPOINT_SCHEMA_VERSION = 3
+CHECKPOINT_SCHEMA_VERSION = 4
 # what a patient carries as attributes, then where it stands on the calendar
 PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     *protocol.PATIENT_FIELDS,
@@ -63,6 +63,7 @@ COUNTERS = (
     "arrivals",
     "admissions",
     "icu_admissions",
+    "intermediate_admissions",
     "transfers_out",
     "transfers_in",
     "deaths",
@@ -404,6 +405,8 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
                 facility.ward_occupied += 1
             elif p.bed == Bed.ICU:
                 facility.icu_occupied += 1
+            elif p.bed == Bed.INTERMEDIATE:
+                facility.intermediate_occupied += 1
             if p.on_ventilator:
                 facility.ventilators_in_use += 1
             if p.waiting:

@@ -10,7 +10,7 @@ patient's whole course (condition, needs, lengths of stay, risks) from one matri
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import ndtri
@@ -22,10 +22,12 @@ BLOCK_HOURS = 168
 HOURS_PER_YEAR = 8766.0
 _STREAM_PLACE = 0
 _STREAM_CENSUS = 1
+_STREAM_EPIDEMIC = 2  # an epidemic's episodes: their own stream, so the others stay as they are
 _U_COLUMNS = 15
 # Patient ids: (demand point << 32) | (block << SEQ_BITS) | sequence in the block, so an id
 # never depends on the shard that made it; patients of the starting census have ids from 2^62.
 SEQ_BITS = 20
+EPIDEMIC_SEQ = 1 << (SEQ_BITS - 1)  # an epidemic's episodes number from here in a place-week
 BLOCK_BITS = 12
 CENSUS_ID_BASE = 1 << 62
 
@@ -45,10 +47,14 @@ class PlaceTable:
     minor_rate_per_1000_year: np.ndarray  # float64, decisions at clinics / ED visits
     facility: np.ndarray  # int32, first facility (catchment)
     access_hours: np.ndarray  # float64, travel time to the first facility
+    # expected epidemic admissions per day of the run (points x days; no columns: none)
+    epidemic_per_day: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def take(self, rows: np.ndarray) -> PlaceTable:
         """The subset of places at the given rows."""
-        return PlaceTable(**{k: getattr(self, k)[rows] for k in self.__dataclass_fields__})
+        taken = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        taken = {k: (v[rows] if len(v) else v) for k, v in taken.items()}
+        return PlaceTable(**taken)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -262,12 +268,21 @@ class DemandModel:
                 raise ValueError(
                     "more than a million episodes in one place and week; lower the demand rates"
                 )
+            if n >= EPIDEMIC_SEQ and len(places.epidemic_per_day):
+                raise ValueError(
+                    "more than half a million episodes in one place and week beside an "
+                    "epidemic; lower the demand rates"
+                )
             counts[i] = n
             if n:
                 draws.append(rng.random((n, _U_COLUMNS)))
         total = int(counts.sum())
+        epidemic = self._epidemic_block(places, block)
         if total == 0:
-            return _empty_block()
+            if epidemic is None:
+                return _empty_block()
+            order = np.lexsort((epidemic["patient_id"], epidemic["arrival"]))
+            return {name: values[order] for name, values in epidemic.items()}
         u = np.concatenate(draws)
         row = np.repeat(np.arange(len(places)), counts)
         seq = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -301,17 +316,73 @@ class DemandModel:
             "condition": condition.astype(np.int8),
             **course,
         }
+        if epidemic is not None:
+            out = {name: np.concatenate([values, epidemic[name]]) for name, values in out.items()}
+            order = np.lexsort((out["patient_id"], out["arrival"]))
         return {name: values[order] for name, values in out.items()}
 
+    def _epidemic_block(self, places: PlaceTable, block: int) -> dict[str, np.ndarray] | None:
+        """The epidemic's episodes with onset in one block: Poisson at each point's daily rate,
+        from the point's own stream, all of them needing a bed (condition ``epidemic``)."""
+        per_day = places.epidemic_per_day
+        if not len(per_day) or not per_day.shape[1] or "epidemic" not in self.courses.names:
+            return None
+        block_start = block * BLOCK_HOURS
+        hours = block_start + np.arange(BLOCK_HOURS)
+        day = np.minimum(hours // 24, per_day.shape[1] - 1)
+        hourly = per_day[:, day] / 24.0 * (hours < per_day.shape[1] * 24)  # points x hours
+        cum = np.concatenate([np.zeros((len(places), 1)), np.cumsum(hourly, axis=1)], axis=1)
+        counts = np.zeros(len(places), dtype=np.int64)
+        draws = []
+        for i in np.flatnonzero(cum[:, -1] > 0).tolist():
+            rng = np.random.default_rng(
+                [self.seed, _STREAM_EPIDEMIC, int(places.index[i]), block]
+            )
+            n = int(rng.poisson(cum[i, -1]))
+            if n >= EPIDEMIC_SEQ:
+                raise ValueError("more than half a million epidemic admissions in a place-week")
+            counts[i] = n
+            if n:
+                draws.append(rng.random((n, _U_COLUMNS)))
+        total = int(counts.sum())
+        if total == 0:
+            return None
+        u = np.concatenate(draws)
+        row = np.repeat(np.arange(len(places)), counts)
+        seq = EPIDEMIC_SEQ + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        pid = (places.index[row].astype(np.int64) << 32) | (block << SEQ_BITS) | seq
+        grid = np.arange(BLOCK_HOURS + 1, dtype=np.float64)
+        onset = np.empty(total)
+        for i in np.flatnonzero(counts).tolist():
+            sel = row == i
+            onset[sel] = block_start + np.interp(u[sel, 0] * cum[i, -1], cum[i], grid)
+        condition = np.full(total, self.courses.names.index("epidemic"), dtype=np.int64)
+        course = self._course(u, condition, places, row, minor=np.zeros(total, dtype=bool))
+        return {
+            "patient_id": pid,
+            "place": places.place_id[row].astype(np.int64),
+            "facility": places.facility[row].astype(np.int32),
+            "onset": onset,
+            "arrival": onset + places.access_hours[row],
+            "condition": condition.astype(np.int8),
+            **course,
+        }
+
     def _course(
-        self, u: np.ndarray, condition: np.ndarray, places: PlaceTable, row: np.ndarray
+        self,
+        u: np.ndarray,
+        condition: np.ndarray,
+        places: PlaceTable,
+        row: np.ndarray,
+        minor: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         c = self.courses
-        hosp = places.hospital_rate_per_1000_year[row]
-        minor_share = places.minor_rate_per_1000_year[row] / (
-            hosp + places.minor_rate_per_1000_year[row]
-        )
-        minor = u[:, 2] < minor_share
+        if minor is None:
+            hosp = places.hospital_rate_per_1000_year[row]
+            minor_share = places.minor_rate_per_1000_year[row] / (
+                hosp + places.minor_rate_per_1000_year[row]
+            )
+            minor = u[:, 2] < minor_share
         icu = ~minor & (u[:, 3] < c.p_icu[condition])
         need = np.where(minor, 0, np.where(icu, 2, 1)).astype(np.int8)
         # the ventilator need is drawn for every ICU need, a later escalation's included

@@ -24,14 +24,13 @@ from geodata.facilities import (
     DEFAULT_RULES,
     FacilityRules,
     assign_catchments,
-    nurse_need,
-    split_by_need,
     synthesize_facilities,
 )
 from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfer_fallbacks
 from geodata.places import load_places
 from geodata.travel import TravelRules, nearest_by_travel, place_settings
 from regional.demand import CourseTables, DemandModel, PlaceTable
+from regional.intermediate import add_intermediate_care, split_nurses, unit_need
 from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
 from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
@@ -64,6 +63,8 @@ class Network:
     boundary: Any = None  # shapely polygons (EPSG:4326) that clip the catchments
     rows: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)  # per file:
     # rows read and rows left out as bad rows (registry files only)
+    epidemic: pd.DataFrame | None = None  # per place and day: infections, expected admissions
+    epidemic_per_point: np.ndarray | None = None  # expected admissions, demand points x days
 
     @property
     def shard_of_facility(self) -> np.ndarray:
@@ -135,6 +136,7 @@ def facility_rules(scenario: Scenario, country: str) -> FacilityRules:
         "hospitals_per_100k",
         "beds_per_1000",
         "icu_beds_per_100k",
+        "intermediate_beds_per_100k",
         "ventilators_per_icu_bed",
         "nurses_per_1000",
         "hospital_nurse_share",
@@ -166,6 +168,7 @@ def build_network(scenario: Scenario) -> Network:
         )
     except ValueError as error:
         raise ScenarioError(f"geography.countries: {error}") from None
+    places = _in_regions(places, scenario.geography.regions)
     places = places.reset_index(drop=True)
     places["setting"] = place_settings(places)
     travel = travel_rules(scenario)
@@ -173,6 +176,20 @@ def build_network(scenario: Scenario) -> Network:
     facilities = synthesize_facilities(places, rules, travel, seed=0)
     filled = {"facilities": "synthesised from GeoNames places and national figures (all)"}
     return assemble(scenario, places, facilities, travel, filled)
+
+
+def _in_regions(places: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """The places of the listed regions (all of them when none is listed)."""
+    if not regions:
+        return places
+    unknown = sorted(set(regions) - set(places["region"]))
+    if unknown:
+        known = ", ".join(sorted(set(places["region"]))[:8])
+        raise ScenarioError(
+            f"geography.regions: no places in {unknown[0]!r}; regions of these countries are "
+            f"such as {known}"
+        )
+    return places[places["region"].isin(regions)]
 
 
 def _network_from_files(scenario: Scenario) -> Network:
@@ -277,9 +294,15 @@ def assemble(
     facilities["utc_offset_hours"] = (
         offset.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
     )
+    add_intermediate_care(facilities, places, lambda c: facility_rules(scenario, c))
     # a town's people are shared among its hospitals by the beds they have before the
     # scenario's what-ifs, so that adding beds changes capacity and leaves demand alone
     demand = demand_points(scenario, places, facilities)
+    epidemic = None
+    if scenario.epidemic is not None:
+        from regional.epidemic.network import epidemic_admissions
+
+        epidemic = epidemic_admissions(scenario, places, demand)
     _apply_extra_beds(scenario, facilities)
     _staff(scenario, facilities)
     facilities["remote"] = facilities["setting"].to_numpy() == "remote"
@@ -317,7 +340,10 @@ def assemble(
         )
     work = np.where(clinic, load * CLINIC_EPISODE_WORK, load)
     facilities["shard"] = partition(facilities, work, scenario.shards)
-    return Network(scenario, places, facilities, demand, travel, filled, road=road)
+    network = Network(scenario, places, facilities, demand, travel, filled, road=road)
+    if epidemic is not None:
+        network.epidemic_per_point, network.epidemic = epidemic
+    return network
 
 
 def demand_points(
@@ -337,7 +363,9 @@ def demand_points(
     )
     weight = np.where(
         facilities["kind"].to_numpy() == "hospital",
-        facilities["ward_beds"].to_numpy() + facilities["icu_beds"].to_numpy(),
+        facilities["ward_beds"].to_numpy()
+        + facilities["icu_beds"].to_numpy()
+        + facilities["intermediate_beds"].to_numpy(),
         1,
     )
     options = pd.DataFrame(
@@ -442,11 +470,8 @@ def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
                 "(see facilities.parquet of a run)"
             )
         row = int(np.flatnonzero(match.to_numpy())[0])
-        beds_before = (
-            int(facilities["ward_beds"].to_numpy()[row]),
-            int(facilities["icu_beds"].to_numpy()[row]),
-        )
-        for column in ("ward_beds", "icu_beds", "ventilators"):
+        beds_before = tuple(int(facilities[c].to_numpy()[row]) for c in BED_COLUMNS)
+        for column in (*BED_COLUMNS, "ventilators"):
             values = facilities[column].to_numpy().copy()
             value = int(values[row]) + getattr(extra, column)
             if value < 0:
@@ -459,17 +484,20 @@ def _apply_extra_beds(scenario: Scenario, facilities: pd.DataFrame) -> None:
         _add_nurses(scenario, facilities, i, row, beds_before)
 
 
+BED_COLUMNS = ("ward_beds", "icu_beds", "intermediate_beds")
+
+
 def _add_nurses(
-    scenario: Scenario, facilities: pd.DataFrame, i: int, row: int, beds_before: tuple[int, int]
+    scenario: Scenario, facilities: pd.DataFrame, i: int, row: int, beds_before: tuple[int, ...]
 ) -> None:
     """The headcount that comes with the beds of ``capacity.extra_beds[i]``: its ``nurses``,
     or the hospital's own nurses per nurse its beds need (the network's where it had none)."""
     extra = scenario.capacity.extra_beds[i]
     rules = facility_rules(scenario, str(facilities["country"].iat[row]))
-    ward = facilities["ward_beds"].to_numpy()[row : row + 1]
-    icu = facilities["icu_beds"].to_numpy()[row : row + 1]
-    need = nurse_need(ward, icu, rules)
-    before = float(nurse_need(np.array([beds_before[0]]), np.array([beds_before[1]]), rules).sum())
+    ward, icu, middle = (facilities[c].to_numpy()[row : row + 1] for c in BED_COLUMNS)
+    need = unit_need(ward, icu, middle, rules)
+    ward_before, icu_before, middle_before = (np.array([b]) for b in beds_before)
+    before = float(unit_need(ward_before, icu_before, middle_before, rules).sum())
     nurses = int(facilities["nurses"].to_numpy()[row])
     if extra.nurses is not None:
         nurses += extra.nurses
@@ -477,9 +505,8 @@ def _add_nurses(
         if before > 0:
             rate = nurses / before
         else:
-            all_need = nurse_need(
-                facilities["ward_beds"].to_numpy(), facilities["icu_beds"].to_numpy(), rules
-            ).sum()
+            all_ward, all_icu, all_middle = (facilities[c].to_numpy() for c in BED_COLUMNS)
+            all_need = unit_need(all_ward, all_icu, all_middle, rules).sum()
             rate = float(facilities["nurses"].sum()) / all_need if all_need > 0 else 0.0
         nurses = max(0, round(nurses + rate * (float(need.sum()) - before)))
     if nurses < 0:
@@ -487,10 +514,11 @@ def _add_nurses(
             f"capacity.extra_beds[{i}].nurses: would leave {nurses} nurses at "
             f"{extra.facility}; remove at most what it has"
         )
-    ward_nurses, icu_nurses = split_by_need(np.array([nurses]), need)
+    ward_nurses, icu_nurses, intermediate_nurses = split_nurses(np.array([nurses]), need)[0]
     for column, value in (
-        ("ward_nurses", ward_nurses[0]),
-        ("icu_nurses", icu_nurses[0]),
+        ("ward_nurses", ward_nurses),
+        ("icu_nurses", icu_nurses),
+        ("intermediate_nurses", intermediate_nurses),
         ("nurses", nurses),
     ):
         values = facilities[column].to_numpy().copy()
@@ -503,7 +531,11 @@ def _staff(scenario: Scenario, facilities: pd.DataFrame) -> None:
     absence (the census starts from them; the shards staff window by window)."""
     cap = scenario.capacity
     rules = StaffingRules.from_scenario(scenario)
-    for unit, ratio in (("ward", cap.ward_patients_per_nurse), ("icu", cap.icu_patients_per_nurse)):
+    for unit, ratio in (
+        ("ward", cap.ward_patients_per_nurse),
+        ("icu", cap.icu_patients_per_nurse),
+        ("intermediate", cap.intermediate_patients_per_nurse),
+    ):
         facilities[f"{unit}_staffed"] = nominal_staffed(
             facilities[f"{unit}_beds"].to_numpy(),
             facilities[f"{unit}_nurses"].to_numpy(),
@@ -587,6 +619,9 @@ FACILITY_SPEC_COLUMNS = (
     "icu_staffed",
     "ward_nurses",
     "icu_nurses",
+    "intermediate_beds",
+    "intermediate_staffed",
+    "intermediate_nurses",
     "utc_offset_hours",
     "region",
     "country",
@@ -630,6 +665,11 @@ def shard_specs(network: Network) -> list[ShardSpec]:
         minor_rate_per_1000_year=d["minor_rate_per_1000_year"].to_numpy(dtype=np.float64),
         facility=d["facility_id"].to_numpy(dtype=np.int32),
         access_hours=d["access_minutes"].to_numpy(dtype=np.float64) / 60.0,
+        epidemic_per_day=(
+            network.epidemic_per_point
+            if network.epidemic_per_point is not None
+            else np.zeros((0, 0))
+        ),
     )
     road = _road_by_source(network, directory)
     e = s.equipment

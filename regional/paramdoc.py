@@ -16,6 +16,7 @@ from pydantic.fields import FieldInfo
 
 from regional.scenario import (
     CONDITIONS,
+    EPIDEMIC_COURSE,
     Condition,
     Scenario,
     _default_conditions,
@@ -79,15 +80,17 @@ def reference() -> str:
         "",
         "## Clinical course by condition (`demand.conditions.<name>.<key>`)",
         "",
-        "Shares are relative weights; probabilities are per episode; stays are means.",
+        "Shares are relative weights; probabilities are per episode; stays are means. The "
+        "`epidemic` condition takes only the episodes of a scenario's `epidemic` (share 0).",
         "",
     ]
-    defaults = _default_conditions()
+    defaults = {**_default_conditions(), "epidemic": Condition(**EPIDEMIC_COURSE)}
     keys = list(Condition.model_fields)
-    lines.append("| key | " + " | ".join(CONDITIONS) + " | description |")
-    lines.append("|---|" + "---|" * (len(CONDITIONS) + 1))
+    names = [c for c in CONDITIONS if c in defaults]
+    lines.append("| key | " + " | ".join(names) + " | description |")
+    lines.append("|---|" + "---|" * (len(names) + 1))
     for key in keys:
-        values = " | ".join(f"{getattr(defaults[c], key)}" for c in CONDITIONS)
+        values = " | ".join(f"{getattr(defaults[c], key)}" for c in names)
         info = Condition.model_fields[key]
         lines.append(f"| `{key}` | {values} | {(info.description or '').replace('|', '/')} |")
     return "\n".join(lines) + "\n"

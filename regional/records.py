@@ -68,6 +68,8 @@ TIMESERIES_LOG_SCHEMA = pa.schema(
         ("oxygen_short", pa.int32()),
         ("nurses_on_duty", pa.float64()),
         ("nurse_hours_short", pa.float64()),
+        ("intermediate_occupied", pa.int32()),
+        ("intermediate_staffed", pa.int32()),
     ]
 )
 

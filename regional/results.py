@@ -49,11 +49,14 @@ FACILITY_COLUMNS = (
     "setting",
     "ward_beds",
     "icu_beds",
+    "intermediate_beds",
     "ventilators",
     "ward_staffed",
     "icu_staffed",
+    "intermediate_staffed",
     "ward_nurses",
     "icu_nurses",
+    "intermediate_nurses",
     "nurses",
     "physicians",
     "is_hub",
@@ -189,6 +192,8 @@ def assemble_results(
     reports = {}
     if network.skipped is not None and len(network.skipped):
         reports["skipped_rows"] = network.skipped
+    if network.epidemic is not None:
+        reports["epidemic"] = network.epidemic  # the epidemic per place and day
     return RunResult(tables, summary, manifest, reports, network.boundary)
 
 
@@ -261,7 +266,7 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
     fid = table.column("facility_id").to_numpy()
     f = network.facilities
     static = {}
-    for name in ("ward_beds", "icu_beds", "ventilators"):
+    for name in ("ward_beds", "icu_beds", "intermediate_beds", "ventilators"):
         static[name] = pa.array(f[name].to_numpy(dtype=np.int32)[fid], pa.int32())
     return pa.table(
         {
@@ -273,6 +278,9 @@ def _timeseries(network: Network, parts: list[pa.Table]) -> pa.Table:
             "icu_beds": static["icu_beds"],
             "icu_staffed": table.column("icu_staffed"),
             "icu_occupied": table.column("icu_occupied"),
+            "intermediate_beds": static["intermediate_beds"],
+            "intermediate_staffed": table.column("intermediate_staffed"),
+            "intermediate_occupied": table.column("intermediate_occupied"),
             "ventilators": static["ventilators"],
             "ventilators_available": table.column("ventilators_available"),
             "ventilators_in_use": table.column("ventilators_in_use"),
@@ -292,7 +300,14 @@ def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table
     counts = pa.concat_tables([c for c in counters if c.num_rows]).to_pandas()
     frame = frame.merge(counts, on="facility_id", how="left")
     ts = timeseries.select(
-        ["facility_id", "ward_occupied", "icu_occupied", "waiting", "nurse_hours_short"]
+        [
+            "facility_id",
+            "ward_occupied",
+            "icu_occupied",
+            "intermediate_occupied",
+            "waiting",
+            "nurse_hours_short",
+        ]
     ).to_pandas()
     grouped = ts.groupby("facility_id")
     peaks = pd.DataFrame(
@@ -302,6 +317,7 @@ def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table
             "peak_waiting": grouped["waiting"].max(),
             "mean_ward_occupied": grouped["ward_occupied"].mean(),
             "mean_icu_occupied": grouped["icu_occupied"].mean(),
+            "mean_intermediate_occupied": grouped["intermediate_occupied"].mean(),
             "nurse_hours_short": grouped["nurse_hours_short"].sum(),
         }
     ).reset_index()
@@ -311,11 +327,15 @@ def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table
         frame["peak_icu_occupancy"] = frame["peak_icu_occupied"] / frame["icu_staffed"]
         frame["mean_ward_occupancy"] = frame["mean_ward_occupied"] / frame["ward_staffed"]
         frame["mean_icu_occupancy"] = frame["mean_icu_occupied"] / frame["icu_staffed"]
+        frame["mean_intermediate_occupancy"] = (
+            frame["mean_intermediate_occupied"] / frame["intermediate_staffed"]
+        )
     for column in (
         "peak_ward_occupancy",
         "peak_icu_occupancy",
         "mean_ward_occupancy",
         "mean_icu_occupancy",
+        "mean_intermediate_occupancy",
     ):
         frame[column] = frame[column].where(np.isfinite(frame[column]))
     frame = frame.sort_values("facility_id").reset_index(drop=True)
@@ -339,6 +359,8 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
             ("ward_staffed", "sum"),
             ("icu_occupied", "sum"),
             ("icu_staffed", "sum"),
+            ("intermediate_occupied", "sum"),
+            ("intermediate_staffed", "sum"),
             ("waiting", "sum"),
         ]
     )
@@ -355,6 +377,10 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
     post_hours = tables["facilities"].column("post_waited_hours").to_numpy(zero_copy_only=False)
     ward = _ratio(by_time, "ward_occupied_sum", "ward_staffed_sum")
     icu = _ratio(by_time, "icu_occupied_sum", "icu_staffed_sum")
+    middle = _ratio(by_time, "intermediate_occupied_sum", "intermediate_staffed_sum")
+    has_middle = len(middle) > 0 and bool(
+        pc.max(by_time.column("intermediate_staffed_sum")).as_py()
+    )
     waiting = by_time.column("waiting_sum").to_numpy()
     return {
         "patients": episodes.num_rows,
@@ -377,6 +403,12 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         "peak_ward_occupancy": _round(np.max(ward)) if len(ward) else None,
         "mean_icu_occupancy": _round(np.mean(icu)) if len(icu) else None,
         "peak_icu_occupancy": _round(np.max(icu)) if len(icu) else None,
+        "intermediate_admissions": int(
+            tables["facilities"].column("intermediate_admissions").to_numpy(
+                zero_copy_only=False
+            ).sum()
+        ),
+        "mean_intermediate_occupancy": _round(np.mean(middle)) if has_middle else None,
         "peak_waiting": int(waiting.max()) if len(waiting) else 0,
         "boarded": int((waits > 0).sum()),
         "nurse_hours_short": _round(pc.sum(ts.column("nurse_hours_short")).as_py() or 0.0),

@@ -29,7 +29,8 @@ from pydantic import (
 )
 
 SCENARIO_SCHEMA_VERSION = 1
-CONDITIONS = ("respiratory", "cardiac", "trauma", "obstetric", "other")
+CONDITIONS = ("respiratory", "cardiac", "trauma", "obstetric", "other", "epidemic")
+"""The condition groups; ``epidemic`` takes only the episodes of a scenario's epidemic."""
 Tier = Literal["general", "regional", "tertiary"]
 
 
@@ -44,7 +45,7 @@ class _Strict(BaseModel):
 class Condition(_Strict):
     """One condition group's clinical course. Shares are relative weights."""
 
-    share: float = Field(gt=0, description="relative share of episodes off season")
+    share: float = Field(ge=0, description="relative share of episodes off season")
     p_icu: float = Field(ge=0, le=1, description="share of hospitalised that need ICU")
     p_ventilator: float = Field(ge=0, le=1, description="share of ICU patients ventilated")
     p_escalate: float = Field(ge=0, le=1, description="share of ward patients moved to ICU")
@@ -160,6 +161,26 @@ def _default_conditions() -> dict[str, Condition]:
             p_death_ventilated=0.34,
         ),
     }
+
+
+# An epidemic's hospitalised patients (a COVID-like wave, LATAM.md): 36.1% of 322,817 COVID
+# hospitalisations in Brazil reached an ICU and 56% of ICU patients were ventilated (Ranzani et
+# al., Lancet Respir Med 2021;9:407; PROADI-SUS); COVID ICU mortality 59% (Ranzani). Stays and
+# the ward mortality are assumptions.
+EPIDEMIC_COURSE: dict[str, Any] = {
+    "share": 0.0,
+    "p_icu": 0.361,
+    "p_ventilator": 0.56,
+    "p_escalate": 0.05,
+    "los_ward_days": 7.0,
+    "los_icu_days": 10.0,
+    "p_death_ward": 0.12,
+    "p_death_icu": 0.40,
+    "p_death_ventilated": 0.70,
+    "los_stepdown_days": 4.0,
+    "p_death_stepdown": 0.05,
+    "p_icu_readmission": 0.06,
+}
 
 
 class Surge(_Strict):
@@ -278,9 +299,18 @@ class Demand(_Strict):
         for name, fields in value.items():
             if isinstance(fields, Mapping) and name in defaults:
                 merged[name] = {**defaults[name].model_dump(), **fields}
+            elif isinstance(fields, Mapping) and name == "epidemic":
+                merged[name] = {**EPIDEMIC_COURSE, **fields, "share": 0.0}
             else:
                 merged[name] = fields
         return merged
+
+    @field_validator("conditions")
+    @classmethod
+    def _some_share(cls, value: dict[str, Condition]) -> dict[str, Condition]:
+        if not any(c.share > 0 for name, c in value.items() if name != "epidemic"):
+            raise ValueError("every condition has share 0; give at least one a share")
+        return value
 
 
 class ExtraBeds(_Strict):
@@ -289,6 +319,7 @@ class ExtraBeds(_Strict):
     facility: str
     ward_beds: int = 0
     icu_beds: int = 0
+    intermediate_beds: int = 0
     ventilators: int = 0
     nurses: int | None = Field(
         default=None,
@@ -325,6 +356,15 @@ class Capacity(_Strict):
         description="ICU beds per 100,000 people (None: BR 21.3 CFM, CL 14, MX 1.9, see "
         "geodata/facilities.py)",
     )
+    intermediate_beds_per_100k: float | None = Field(
+        default=None,
+        ge=0,
+        le=500,
+        description="intermediate-care beds (CL UTI, BR semi-intensive) per 100,000 people, "
+        "taken from the ward beds of hospitals with an ICU in proportion to their ICU beds "
+        "(None: CL 11.3, half of the 4,528 adult critical beds of 2025 (MINSAL via press) over "
+        "20.0M people; BR and MX 0, their registries count none apart)",
+    )
     ventilators_per_icu_bed: float | None = Field(
         default=None,
         ge=0,
@@ -353,6 +393,14 @@ class Capacity(_Strict):
     )
     icu_patients_per_nurse: float = Field(
         default=2.0, gt=0, le=20, description="conventional standard: ICU patients per nurse"
+    )
+    intermediate_patients_per_nurse: float = Field(
+        default=2.5,
+        gt=0,
+        le=20,
+        description="conventional standard: intermediate-care patients per nurse (COFEN "
+        "293/2004: 9.4 nursing hours per semi-intensive patient-day, 24 / 9.4 = 2.55, derived); "
+        "the contingency and crisis standards scale it as they scale the ICU's",
     )
     contingency_ward_patients_per_nurse: float = Field(
         default=8.0, gt=0, le=50, description="contingency standard, ward (assumption)"
@@ -815,6 +863,11 @@ class Geography(_Strict):
     countries: list[str] = Field(
         min_length=1, description="ISO country codes of the network (GeoNames places)"
     )
+    regions: list[str] = Field(
+        default_factory=list,
+        description="region codes (GeoNames, e.g. BR-04 Amazonas) whose places alone the "
+        "network holds; empty: the whole countries. National rates apply to their people",
+    )
     min_place_population: int = Field(
         default=500,
         ge=500,
@@ -939,6 +992,63 @@ class Data(_Strict):
     on_bad_rows: Literal["stop", "skip"] = "stop"
 
 
+class EpidemicSeed(_Strict):
+    """Where and when an epidemic starts."""
+
+    place: str = Field(description="a place's name or id (GeoNames or the places file's)")
+    day: float = Field(
+        default=0.0, ge=-365, le=3660, description="days after the run's start (before: < 0)"
+    )
+    infected: float = Field(default=10.0, gt=0, description="people infected then")
+
+
+class ReproductionChange(_Strict):
+    """From a day on, a new reproduction number (an intervention, a new variant)."""
+
+    day: float = Field(ge=-365, le=3660, description="days after the run's start")
+    reproduction_number: float = Field(gt=0, le=30)
+
+
+class Epidemic(_Strict):
+    """A metapopulation SEIR over the scenario's places whose hospitalisations are episodes of
+    the ``epidemic`` condition (``demand.conditions.epidemic`` sets their course)."""
+
+    reproduction_number: float = Field(
+        default=2.5, gt=0, le=30, description="basic reproduction number (assumption: 2.5)"
+    )
+    latent_days: float = Field(default=3.0, gt=0, le=60, description="mean latent period")
+    infectious_days: float = Field(default=5.0, gt=0, le=60, description="mean infectious period")
+    seeds: list[EpidemicSeed] = Field(min_length=1)
+    changes: list[ReproductionChange] = Field(default_factory=list)
+    starts_days_before: float = Field(
+        default=0.0,
+        ge=0,
+        le=365,
+        description="days simulated before the run's start (seeds may fall in them)",
+    )
+    stochastic: bool = Field(default=False, description="chain binomial instead of the ODE")
+    hospitalisation_ratio: float = Field(
+        default=0.03,
+        gt=0,
+        le=1,
+        description="infections that need a hospital bed (assumption: 3%, a COVID-like "
+        "infection-hospitalisation ratio of an adult population)",
+    )
+    delay_days: float = Field(
+        default=10.0, gt=0, le=60, description="mean days from infection to admission"
+    )
+    delay_cv: float = Field(default=0.5, gt=0, le=3, description="its coefficient of variation")
+    away_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="share of contacts made in a city of a million 50 km away (gravity model, "
+        "Viboud et al. 2006; assumption)",
+    )
+    gravity_exponent: float = Field(default=2.0, gt=0, le=5, description="distance decay")
+    neighbours: int = Field(default=20, ge=1, le=500, description="places a place mixes with")
+
+
 class Scenario(_Strict):
     """A whole scenario: what to simulate, from when, for how long, and how to cut it."""
 
@@ -1004,6 +1114,7 @@ class Scenario(_Strict):
     equipment: Equipment = Field(default_factory=Equipment)
     telemedicine: Telemedicine = Field(default_factory=Telemedicine)
     data: Data | None = None
+    epidemic: Epidemic | None = None
 
     @field_validator("start")
     @classmethod
@@ -1011,6 +1122,19 @@ class Scenario(_Strict):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _epidemic_condition(cls, data: Any) -> Any:
+        """A scenario with an epidemic has the ``epidemic`` condition for its patients."""
+        if isinstance(data, Mapping) and data.get("epidemic") is not None:
+            data = dict(data)
+            demand = dict(data.get("demand") or {})
+            conditions = dict(demand.get("conditions") or {})
+            conditions.setdefault("epidemic", {})
+            demand["conditions"] = conditions
+            data["demand"] = demand
+        return data
 
     @model_validator(mode="after")
     def _windows_fit(self) -> Scenario:

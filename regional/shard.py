@@ -242,6 +242,8 @@ class ShardModel(mesa.Model):
                     int(f["ward_staffed"][i]),
                     int(f["icu_staffed"][i]),
                     int(f["tele_specialists"][i]),
+                    int(f["intermediate_beds"][i]),
+                    int(f["intermediate_staffed"][i]),
                 )
                 hospital.desk_week_offset_hours = self.spec.start_hour_of_week + float(
                     f["utc_offset_hours"][i]
@@ -266,7 +268,8 @@ class ShardModel(mesa.Model):
             fid = hospital.facility_id
             n_ward = round(self.spec.initial_ward_occupancy * hospital.ward_staffed)
             n_icu = round(self.spec.initial_icu_occupancy * hospital.icu_staffed)
-            n = n_ward + n_icu
+            n_middle = round(self.spec.initial_icu_occupancy * hospital.intermediate_staffed)
+            n = n_ward + n_icu + n_middle
             if n == 0:
                 continue
             rng = self.demand.census_stream(fid)
@@ -274,10 +277,12 @@ class ShardModel(mesa.Model):
             condition = np.minimum(
                 np.searchsorted(np.cumsum(share), u[:, 0], side="right"), len(share) - 1
             )
-            icu = np.arange(n) >= n_ward
+            critical = np.arange(n) >= n_ward
+            middle = np.arange(n) >= n_ward + n_icu  # intermediate care: no ventilator
+            icu = critical & ~middle
             ventilator = icu & (u[:, 1] < courses.p_ventilator[condition])
             mean = np.where(
-                icu,
+                critical,
                 np.where(
                     ventilator,
                     courses.stay_ventilated_hours[condition],
@@ -288,7 +293,7 @@ class ShardModel(mesa.Model):
             remaining = self.demand.residual_stay(u[:, 2], u[:, 3], mean)
             stepdown_mean = np.maximum(courses.stay_stepdown_hours[condition], 1e-9)
             stepdown = np.where(
-                icu & (courses.stay_stepdown_hours[condition] > 0),
+                critical & (courses.stay_stepdown_hours[condition] > 0),
                 self.demand.los_quantile(u[:, 5], stepdown_mean),
                 0.0,
             )
@@ -303,8 +308,8 @@ class ShardModel(mesa.Model):
                     CENSUS_ID_BASE | (fid << 20) | k,
                     self._place_of[fid],
                     int(condition[k]),
-                    1 if ventilated else (2 if icu[k] else 3),
-                    2 if icu[k] else 1,
+                    1 if ventilated else (2 if critical[k] else 3),
+                    2 if critical[k] else 1,
                     ventilated,
                     float(remaining[k]),
                     math.nan,
@@ -318,13 +323,15 @@ class ShardModel(mesa.Model):
                     float(stepdown[k]),
                 )
                 self.census_patients += 1
-                if icu[k]:
+                if middle[k]:
+                    hospital.admit_intermediate(patient)
+                    hospital.intermediate_admissions -= 1
+                elif icu[k]:
                     hospital.admit_icu(patient)
+                    hospital.icu_admissions -= 1
                 else:
                     hospital.admit_ward(patient)
                 hospital.admissions -= 1  # a census patient was admitted before the run
-                if icu[k]:
-                    hospital.icu_admissions -= 1
 
     # -- the network interface used by agents -------------------------------------------------
 
@@ -602,7 +609,9 @@ class ShardModel(mesa.Model):
                 [h.in_ed for h in hs],
                 *fixed[:4],
                 ward_waiting,
-                *fixed[4:],
+                *fixed[4:6],
+                [h.intermediate_occupied for h in hs],
+                fixed[6],
             )
         )
         self._sample_index += 1
@@ -618,6 +627,7 @@ class ShardModel(mesa.Model):
             [h.facility_id in short for h in hs] if short else [False] * len(hs),
             self.staffing.on_duty,  # replaced, never changed in place, at each window
             self.staffing.ratio,
+            [h.intermediate_staffed for h in hs],
         )
 
     def _flush_samples(self) -> None:
@@ -638,6 +648,10 @@ class ShardModel(mesa.Model):
                 )
             )
         columns += self._staff_columns(n_c)
+        for j in (13, 14):  # intermediate care: occupied, staffed
+            columns.append(
+                np.array([v for sample in self._samples for v in (*sample[j], *zeros)], np.int32)
+            )
         self.timeseries_log.chunks.append(
             pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.timeseries_log.schema)
         )
@@ -656,7 +670,18 @@ class ShardModel(mesa.Model):
                 [ward_waiting, np.asarray(sample[4][:n_h], dtype=np.float64) - ward_waiting]
             ).reshape(n_h, 2)
             on_duty += [sample[11], pad]
-            short += [nurses_short(occupied, waiting, sample[12], sample[11]) * dt, pad]
+            short += [
+                nurses_short(
+                    occupied,
+                    waiting,
+                    sample[12],
+                    sample[11],
+                    np.asarray(sample[13], dtype=np.float64),
+                    self.staffing.intermediate_ratio,
+                )
+                * dt,
+                pad,
+            ]
         return [np.concatenate(on_duty), np.concatenate(short)]
 
     def _send(self, window: int) -> protocol.Outbox:
@@ -669,7 +694,9 @@ class ShardModel(mesa.Model):
         waiting = sum(h.waiting_without_bed + h.in_ed for h in self.hospitals) + sum(
             c.present for c in self.clinics
         )
-        in_bed = sum(h.ward_occupied + h.icu_occupied for h in self.hospitals)
+        in_bed = sum(
+            h.ward_occupied + h.icu_occupied + h.intermediate_occupied for h in self.hospitals
+        )
         stats = protocol.WindowStats(
             shard=self.spec.shard,
             window=window,
@@ -747,7 +774,8 @@ class ShardModel(mesa.Model):
     def _oxygen_supply(self) -> np.ndarray:
         ward, icu = self.spec.oxygen_supply_lpm_per_bed
         return np.array(
-            [h.ward_beds * ward + h.icu_beds * icu for h in self.hospitals], dtype=np.float64
+            [h.ward_beds * ward + (h.icu_beds + h.intermediate_beds) * icu for h in self.hospitals],
+            dtype=np.float64,
         )
 
     def _supply_share(self, at_hours: float) -> np.ndarray:
@@ -773,7 +801,7 @@ class ShardModel(mesa.Model):
         ward, icu, ventilated = self.spec.oxygen_lpm
         hs = self.hospitals
         on_vent = np.array([h.ventilators_in_use for h in hs], dtype=np.float64)
-        in_icu = np.array([h.icu_occupied for h in hs], dtype=np.float64)
+        in_icu = np.array([h.icu_occupied + h.intermediate_occupied for h in hs], dtype=np.float64)
         on_ward = np.array([h.ward_on_oxygen for h in hs], dtype=np.float64)
         # patients on a ventilator at its flow, the rest of the ICU and the ward's on oxygen
         demand = on_vent * ventilated + np.maximum(in_icu - on_vent, 0.0) * icu + on_ward * ward
@@ -961,7 +989,10 @@ class ShardModel(mesa.Model):
                 p.hours_waited(self.now),
                 p.icu_denied,
                 p.readmitted,
-                outcome == Outcome.DIED and p.need == Need.ICU and p.bed != Bed.ICU,
+                outcome == Outcome.DIED
+                and p.need == Need.ICU
+                and p.bed != Bed.ICU
+                and p.bed != Bed.INTERMEDIATE,
             )
         )
 
@@ -1005,6 +1036,7 @@ class ShardModel(mesa.Model):
                     "arrivals": fac.arrivals,
                     "admissions": fac.admissions if is_hospital else 0,
                     "icu_admissions": fac.icu_admissions if is_hospital else 0,
+                    "intermediate_admissions": fac.intermediate_admissions if is_hospital else 0,
                     "transfers_out": fac.transfers_out,
                     "transfers_in": fac.transfers_in if is_hospital else 0,
                     "deaths": fac.deaths,

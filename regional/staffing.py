@@ -17,6 +17,9 @@ At each window start, for all of a shard's hospitals at once:
    for beds closed for lack of staff, the ICU first calls overtime (up to a share of its
    nurses on duty), agency nurses, then ward nurses (up to a share); the ward then overtime
    and what is left of the agency nurses, only as many as the waiting patients need.
+5. **Intermediate care** has its own nurses, rostered and absent like the others, at its own
+   patients per nurse; a standard scales it as it scales the ICU's. It calls on no overtime,
+   agency or redeployment.
 
 A bed that loses its nurse closes to new admissions and its patient stays; a hospital whose
 staffed beds rise fills them from its queues. The trigger state is the only state carried
@@ -63,6 +66,7 @@ class StaffingRules:
     agency_nurses_per_shift: float
     redeploy_ward_share_max: float
     patients_per_nurse: tuple[tuple[float, float], ...]  # by standard: (ward, ICU)
+    intermediate_patients_per_nurse: float  # conventional; standards scale it as the ICU's
     switches: tuple[tuple[float, int], ...]  # (start hour, standard), by start
     triggers: tuple[tuple[int, int, float, float], ...]  # (standard, unit, above, hours)
     start_hour: float  # UTC hour of day at which the run starts
@@ -95,6 +99,7 @@ class StaffingRules:
                 (c.contingency_ward_patients_per_nurse, c.contingency_icu_patients_per_nurse),
                 (c.crisis_ward_patients_per_nurse, c.crisis_icu_patients_per_nurse),
             ),
+            intermediate_patients_per_nurse=c.intermediate_patients_per_nurse,
             switches=tuple(switches),
             triggers=tuple(
                 (STANDARDS.index(t.standard), UNITS.index(t.unit), t.occupancy_above, t.after_hours)
@@ -151,6 +156,9 @@ class Staffing:
         "country",
         "ward_staffed",
         "icu_staffed",
+        "intermediate_beds",
+        "intermediate_nurses",
+        "intermediate_staffed",
     )
     """The facility columns it is built from, by keyword."""
 
@@ -169,6 +177,9 @@ class Staffing:
         country: np.ndarray,
         ward_staffed: np.ndarray,
         icu_staffed: np.ndarray,
+        intermediate_beds: np.ndarray,
+        intermediate_nurses: np.ndarray,
+        intermediate_staffed: np.ndarray,
     ) -> None:
         self.rules = rules
         self.demand = demand
@@ -182,7 +193,11 @@ class Staffing:
         self.trigger_since = np.full((n, n_triggers), np.nan)
         self.standard = np.zeros(n, dtype=np.int64)
         self.ratio = self.ratios[self.standard]  # (n, 2): patients per nurse, ward and ICU
-        self.on_duty = self.posts.sum(axis=1) * (1 - rules.absenteeism)
+        self.intermediate_beds = np.asarray(intermediate_beds, dtype=np.int64)
+        self.intermediate_posts = np.asarray(intermediate_nurses) / rules.staff_per_post
+        self.intermediate_ratio = np.full(n, rules.intermediate_patients_per_nurse)
+        self.intermediate_staffed = np.asarray(intermediate_staffed, dtype=np.int64)
+        self.on_duty = (self.posts.sum(axis=1) + self.intermediate_posts) * (1 - rules.absenteeism)
         # the hospitals' staffed beds as last set (at first, those they were built with)
         self.staffed = np.column_stack([ward_staffed, icu_staffed]).astype(np.int64)
         self._groups, self._group_of = self._respiratory_groups(lat, region, country)
@@ -226,7 +241,14 @@ class Staffing:
         agency_ward = np.minimum(need - overtime, r.agency_nurses_per_shift - agency_icu)
         ward += overtime + agency_ward
         on = np.column_stack([ward, icu])
-        self.on_duty = ward + icu
+        intermediate = self.intermediate_posts * present
+        self.intermediate_ratio = (
+            r.intermediate_patients_per_nurse * ratio[:, 1] / self.ratios[0, 1]
+        )
+        self.intermediate_staffed = np.minimum(
+            self.intermediate_beds, np.floor(intermediate * self.intermediate_ratio + _EPS)
+        ).astype(np.int64)
+        self.on_duty = ward + icu + intermediate
         return np.minimum(beds, np.floor(on * ratio + _EPS)).astype(np.int64)
 
     def _present(self, start: float, end: float) -> np.ndarray:
@@ -341,11 +363,19 @@ class Staffing:
 
 
 def nurses_short(
-    occupied: np.ndarray, waiting: np.ndarray, ratio: np.ndarray, on_duty: np.ndarray
+    occupied: np.ndarray,
+    waiting: np.ndarray,
+    ratio: np.ndarray,
+    on_duty: np.ndarray,
+    intermediate: np.ndarray | None = None,
+    intermediate_ratio: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Nurses the patients in bed and waiting (n x 2: ward, ICU) need at the patients per
-    nurse ``ratio`` (n x 2), less those on duty, where positive."""
+    """Nurses the patients in bed and waiting (n x 2: ward, ICU) and in intermediate care
+    need at the patients per nurse ``ratio`` (n x 2) and ``intermediate_ratio``, less those on
+    duty, where positive."""
     need = ((occupied + waiting) / ratio).sum(axis=1)
+    if intermediate is not None and intermediate_ratio is not None:
+        need = need + np.asarray(intermediate, dtype=np.float64) / intermediate_ratio
     return np.asarray(np.maximum(need - on_duty, 0.0))
 
 
@@ -372,9 +402,16 @@ def restaff(staffing: Staffing, hospitals: list[Hospital], start: float, end: fl
         occupied = np.zeros_like(waiting)
         for i in np.flatnonzero(waiting.any(axis=1)).tolist():
             occupied[i] = hospitals[i].ward_occupied, hospitals[i].icu_occupied
+    intermediate_before = staffing.intermediate_staffed
     staffed = staffing.update(start, end, occupied, waiting)
-    changed = np.flatnonzero((staffed != staffing.staffed).any(axis=1))
+    intermediate = staffing.intermediate_staffed
+    changed = np.flatnonzero(
+        (staffed != staffing.staffed).any(axis=1) | (intermediate != intermediate_before)
+    )
     staffing.staffed = staffed
     # a hospital whose staffed beds stay has nothing to fill: its queues wait for a bed already
-    for i, (ward, icu) in zip(changed.tolist(), staffed[changed].tolist(), strict=True):
-        hospitals[i].restaff(ward, icu)
+    rows = zip(
+        changed.tolist(), staffed[changed].tolist(), intermediate[changed].tolist(), strict=True
+    )
+    for i, (ward, icu), middle in rows:
+        hospitals[i].restaff(ward, icu, middle)

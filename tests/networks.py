@@ -41,6 +41,7 @@ def make_places(rows: Sequence[tuple[float, float, int]], country: str = "CL") -
 # Headcount per post a unit's beds need when a row gives none: three times the five people
 # a post around the clock takes, so that no roster, absence or standard closes a bed.
 AMPLE_NURSES_PER_POST = 15
+INTERMEDIATE_PATIENTS_PER_NURSE = 2
 
 
 def make_facilities(
@@ -51,8 +52,9 @@ def make_facilities(
 ) -> pd.DataFrame:
     """Facilities from dicts with ``place`` (row of places), ``kind`` and capacities.
 
-    ``ward_nurses`` and ``icu_nurses`` give a headcount; without them a unit has
-    ``AMPLE_NURSES_PER_POST`` per post its beds need at the patients-per-nurse ratios.
+    ``ward_nurses``, ``icu_nurses`` and ``intermediate_nurses`` give a headcount; without them
+    a unit has ``AMPLE_NURSES_PER_POST`` per post its beds need at the patients-per-nurse
+    ratios.
     """
     out = []
     for i, row in enumerate(rows):
@@ -62,6 +64,11 @@ def make_facilities(
         ward_nurses = row.get("ward_nurses", -(-ward // patients_per_nurse) * AMPLE_NURSES_PER_POST)
         icu_nurses = row.get(
             "icu_nurses", -(-icu // icu_patients_per_nurse) * AMPLE_NURSES_PER_POST
+        )
+        middle = int(row.get("intermediate_beds", 0))
+        middle_nurses = row.get(
+            "intermediate_nurses",
+            -(-middle // INTERMEDIATE_PATIENTS_PER_NURSE) * AMPLE_NURSES_PER_POST,
         )
         out.append(
             {
@@ -83,7 +90,9 @@ def make_facilities(
                 "ventilators": int(row.get("ventilators", icu)),
                 "ward_nurses": int(ward_nurses),
                 "icu_nurses": int(icu_nurses),
-                "nurses": int(ward_nurses + icu_nurses),
+                "intermediate_beds": middle,
+                "intermediate_nurses": int(middle_nurses),
+                "nurses": int(ward_nurses + icu_nurses + middle_nurses),
                 "physicians": 1,
                 "is_hub": bool(row.get("is_hub", False)),
                 "hub_id": int(row.get("hub_id", -1)),

@@ -114,7 +114,7 @@ def test_scenarios_lists_builtins(tmp_path: Path) -> None:
     done = regional("scenarios", cwd=tmp_path)
     assert done.returncode == 0
     names = [line.split()[0] for line in done.stdout.splitlines()]
-    assert names == ["brazil", "chile", "latam", "mexico"]
+    assert names == ["brazil", "chile", "latam", "manaus", "mexico"]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from regional.scenario import ScenarioError, builtin_names, load_scenario, scena
 
 
 def test_builtins_are_listed_and_load() -> None:
-    assert builtin_names() == ["brazil", "chile", "latam", "mexico"]
+    assert builtin_names() == ["brazil", "chile", "latam", "manaus", "mexico"]
     for name in builtin_names():
         scenario = load_scenario(name)
         assert scenario.name == name
