@@ -1,11 +1,12 @@
 """Running the replications of an ensemble: serially here, or as Ray tasks.
 
 Each replication is ``regional.runner.run_scenario`` on the serial backend, with the network
-built once for its scenario (``build_network``; the network does not depend on the seed: only
-the scenario it carries does, which each replication replaces by its own) and the
-replication's seed. With Ray, each network is put once in the object store and every
-replication of that scenario is a task that reads it; Ray starts once per ensemble. Both ways
-run the same function on the same inputs, so they give the same tables.
+built once for its scenario (``build_network``) and the replication's seed. The network does
+not depend on the seed, except for the scenario it carries (each replication puts its own)
+and a stochastic epidemic's admissions (integrated again per replication, see ``seeded``).
+With Ray, each network is put once in the object store and every replication of that scenario
+is a task that reads it; Ray starts once per ensemble. Both ways run the same function on the
+same inputs, so they give the same tables.
 
 A replication that raises is run once more; if it fails again it is reported by name
 (``Failure``) and the others go on. The driver commits each finished replication as it comes
@@ -54,10 +55,25 @@ Done = Callable[[Finished | Failure], None]
 
 
 def seeded(network: Network, scenario: Scenario, seed: int) -> tuple[Scenario, Network]:
-    """The scenario and its network with a replication's seed (the network's other content
-    does not depend on the seed)."""
+    """The scenario and its network with a replication's seed.
+
+    Places, facilities and demand points do not depend on the seed; a stochastic epidemic
+    (``epidemic.stochastic``, a chain binomial drawn from the seed) does, so its expected
+    admissions are integrated again for the replication's seed, from the shared network's
+    places and demand points, exactly as ``build_network`` would.
+    """
     scn = scenario.model_copy(update={"seed": int(seed)})
-    return scn, dataclasses.replace(network, scenario=scn)
+    net = dataclasses.replace(network, scenario=scn)
+    if depends_on_seed(scn):
+        from regional.epidemic.network import epidemic_admissions
+
+        net.epidemic_per_point, net.epidemic = epidemic_admissions(scn, net.places, net.demand)
+    return scn, net
+
+
+def depends_on_seed(scenario: Scenario) -> bool:
+    """Whether the network built for a scenario changes with its seed."""
+    return scenario.epidemic is not None and scenario.epidemic.stochastic
 
 
 def run_replication(scenario: Scenario, network: Network, cell: Cell) -> Finished:

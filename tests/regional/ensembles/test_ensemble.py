@@ -247,3 +247,31 @@ def test_the_python_api_returns_frames_and_stays_callable(tmp_path: Path) -> Non
     assert callable(regional.ensemble)
     with pytest.raises(EnsembleError, match="already exists"):
         regional.ensemble("chile", replications=1, days=0.25, out=tmp_path / "a")
+
+
+def test_a_stochastic_epidemic_is_drawn_again_for_each_replication(tmp_path: Path) -> None:
+    # the chain binomial draws from the seed: the network built once must not carry the
+    # epidemic of the first scenario's seed into every replication
+    epidemic = {
+        "reproduction_number": 3.0,
+        "seeds": [{"place": "Place 0", "day": -10, "infected": 200}],
+        "starts_days_before": 10,
+        "hospitalisation_ratio": 0.05,
+        "stochastic": True,
+    }
+    scn = small_scenario("wave", days=3, epidemic=epidemic)
+    result = run_ensemble(
+        [scn], 2, tmp_path / "out", networks={"wave": small_network(scn)}, charts=False
+    )
+    key = result.tables["key_results"].set_index("replication")
+    for r in range(2):
+        alone_scn = small_scenario("wave", days=3, epidemic=epidemic, seed=replication_seed(3, r))
+        alone = run_scenario(alone_scn, network=small_network(alone_scn))
+        assert key.loc[r, "patients"] == alone.summary["patients"]
+    shared = small_network(scn)
+    one = execute.seeded(shared, scn, 1)[1].epidemic_per_point
+    two = execute.seeded(shared, scn, 2)[1].epidemic_per_point
+    assert one is not None and two is not None and not np.array_equal(one, two)
+    assert shared.epidemic_per_point is not None  # the shared network is left as it was
+    assert execute.depends_on_seed(scn)
+    assert not execute.depends_on_seed(small_scenario())
