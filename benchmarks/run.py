@@ -6,6 +6,9 @@ a noisy machine: a plain time-stepped Mesa model of one region, and a bare heapq
 replaying as many events as the largest rung. Results go to
 ``benchmarks/results/<date>-<machine>.json`` (other sets of rungs than the default add their
 names to the file name) and a table, one per set of rungs, in ``benchmarks/README.md``.
+
+``--rungs ensemble`` runs the ensemble rung instead (``benchmarks.ensemble``: 32 replications
+of chile for 30 days on 1 and 2 workers and on a local 4-node cluster).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ KEYS = (
     "episodes",
     "events",
     "wall_seconds",
+    "simulate_seconds",
     "cpu_seconds",
     "episodes_per_cpu_second",
     "shard_compute_seconds",
@@ -153,11 +157,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
     args = parser.parse_args(argv)
     names = [n for n in args.rungs.split(",") if n]
+    if "ensemble" in names:
+        from benchmarks import ensemble
+
+        names.remove("ensemble")
+        found = ensemble.measure(quick=args.quick)
+        print(ensemble.table(found))
+        print(f"results: {ensemble.write(found, args.out, not args.no_readme)}")
+        if not names:
+            return 0
     if args.include_latam and "latam" not in names:
         names.append("latam")
     unknown = [n for n in names if n not in RUNGS]
     if unknown:
-        parser.error(f"--rungs: unknown scenario {unknown[0]!r}; choose from {', '.join(RUNGS)}")
+        parser.error(
+            f"--rungs: unknown scenario {unknown[0]!r}; choose from {', '.join(RUNGS)} or ensemble"
+        )
     try:
         worker_counts = [int(w) for w in args.workers.split(",") if w]
     except ValueError:

@@ -206,6 +206,11 @@ class RayBackend:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
+    def connect(self) -> None:
+        """Join the cluster of ``address``, or start a local instance of ``workers`` CPUs
+        (``shutdown`` stops it again); one line naming the option when neither can be."""
+        self._connect()
+
     def _connect(self) -> None:
         if ray.is_initialized():
             return

@@ -7,6 +7,9 @@ From Python::
     result = regional.run(scenario)
     result.to_pandas("patients")
 
+    runs = regional.ensemble(["chile", "more-icu.yaml"], replications=10, days=7)
+    runs.comparison  # paired differences from chile, with intervals
+
 Ray is never imported here; ``cluster`` provides the Ray backend.
 """
 
@@ -18,9 +21,20 @@ from typing import TYPE_CHECKING, Any
 from regional.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from regional.ensembles import EnsembleResult
     from regional.results import RunResult
 
-__all__ = ["RunResult", "Scenario", "ScenarioError", "builtin_names", "load_scenario", "run"]
+__all__ = [
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "builtin_names",
+    "ensemble",
+    "load_scenario",
+    "run",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -30,6 +44,10 @@ def __getattr__(name: str) -> Any:
         from regional.results import RunResult
 
         return RunResult
+    if name == "EnsembleResult":
+        from regional.ensembles import EnsembleResult
+
+        return EnsembleResult
     raise AttributeError(f"module 'regional' has no attribute {name!r}")
 
 
@@ -64,3 +82,68 @@ def run(
     if out is not None:
         result.write(Path(out))
     return result
+
+
+def ensemble(
+    scenarios: Sequence[Scenario | str | Path | dict[str, Any]] | Scenario | str | Path,
+    replications: int = 10,
+    workers: int = 1,
+    out: str | Path | None = None,
+    address: str | None = None,
+    precision: float | None = None,
+    max_replications: int | None = None,
+    resume: bool = False,
+    seed: int | None = None,
+    charts: bool = True,
+    targets: Sequence[str] | None = None,
+    **overrides: Any,
+) -> EnsembleResult:
+    """Run replications of scenarios (the first is the base of the paired comparisons) and
+    return the dataset and its summaries as pandas frames (``EnsembleResult``).
+
+    Args:
+        scenarios: one scenario or several (objects, built-in names, files or dicts).
+        replications: runs of each scenario; replication r of each runs with the same seed.
+        workers: CPUs; more than one runs the replications as tasks on a local Ray instance.
+        out: the ensemble's folder (default: a temporary folder kept after the call).
+        address: a Ray cluster to join (``auto`` or host:port).
+        precision: add replications until the key results' intervals are within this share
+            of their means, up to ``max_replications``.
+        resume: finish the ensemble in ``out``.
+        seed: the base seed of the replications' seeds (default the first scenario's seed).
+        charts: draw the PNGs into ``out/charts`` (needs matplotlib).
+        targets: the national key results ``precision`` watches (default deaths, admissions,
+            ICU admissions and mean ICU occupancy).
+        overrides: top-level or dotted parameters of every scenario, e.g. ``days=7``.
+
+    Raises:
+        ScenarioError: a scenario that is not valid.
+        EnsembleError: inputs that cannot make an ensemble (nothing is written).
+    """
+    import tempfile
+
+    from regional.ensembles import run_ensemble
+    from regional.ensembles.stats import DEFAULT_TARGETS
+
+    given = [scenarios] if isinstance(scenarios, Scenario | str | Path | dict) else scenarios
+    loaded = []
+    for item in given:
+        if isinstance(item, Scenario) and not overrides:
+            loaded.append(item)
+            continue
+        source = item.model_dump(mode="json") if isinstance(item, Scenario) else item
+        loaded.append(load_scenario(source, **overrides))
+    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="ensemble-")) / "out"
+    return run_ensemble(
+        loaded,
+        replications=replications,
+        out=folder,
+        workers=workers,
+        address=address,
+        precision=precision,
+        max_replications=max_replications,
+        resume=resume,
+        base_seed=seed,
+        charts=charts,
+        targets=DEFAULT_TARGETS if targets is None else targets,
+    )

@@ -1,5 +1,5 @@
-"""The command line: ``regional run``, ``check``, ``scenarios``, ``export``, ``plot``,
-``validate``.
+"""The command line: ``regional run``, ``ensemble``, ``check``, ``scenarios``, ``export``,
+``plot``, ``validate``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
 that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FORMAT",
         help="also write GIS layers: gpkg, geojson, fgb, geoparquet or all",
     )
+    _add_ensemble(sub)
     check = sub.add_parser(
         "check", help="validate a scenario and every file it names, without running it"
     )
@@ -161,6 +162,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _share(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share such as 0.05, got {text!r}") from None
+
+
+def _add_ensemble(sub: Any) -> None:
+    ensemble = sub.add_parser(
+        "ensemble",
+        help="run replications of a scenario (and others to compare) and summarise them",
+    )
+    ensemble.add_argument(
+        "scenario", help="built-in name (see `regional scenarios`) or a scenario .yaml file"
+    )
+    ensemble.add_argument(
+        "--vs",
+        action="append",
+        default=[],
+        metavar="OTHER",
+        help="a scenario to compare with the first, replication by replication (repeatable)",
+    )
+    ensemble.add_argument(
+        "--replications",
+        type=_whole_number(1, "at least 1 replication"),
+        required=True,
+        help="runs of each scenario (the first batch, with --precision)",
+    )
+    ensemble.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="CPU workers; more than 1 runs replications as tasks on a local Ray instance",
+    )
+    ensemble.add_argument("--address", help="join a running Ray cluster (`auto` or host:port)")
+    ensemble.add_argument(
+        "--out", type=Path, help="ensemble folder (default runs/<scenario>-ensemble-<UTC time>)"
+    )
+    ensemble.add_argument(
+        "--precision",
+        type=_share,
+        help="add replications until each key result's 95%% interval is within this share of "
+        "its mean, e.g. 0.05",
+    )
+    ensemble.add_argument(
+        "--max-replications",
+        type=_positive_int,
+        help="the most replications --precision may run (default 10 x --replications)",
+    )
+    ensemble.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the interrupted ensemble in --out: run only the replications it lacks",
+    )
+    ensemble.add_argument("--days", type=_days, help="simulated days (of every scenario)")
+    ensemble.add_argument(
+        "--seed", type=_seed, help="base seed the replications' seeds derive from"
+    )
+    _add_settings(ensemble, "override a parameter of every scenario, e.g. capacity.absenteeism=0.1")
+    ensemble.add_argument("--quiet", action="store_true", help="no progress bar or table")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``regional`` command."""
     try:
@@ -171,6 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "ensemble":
+            from regional.ensembles.command import run_ensemble_command
+
+            return run_ensemble_command(args)
         if args.command == "plot":
             for path in _plot(args.run_dir, args.out):
                 print(path)

@@ -335,9 +335,7 @@ class DemandModel:
         counts = np.zeros(len(places), dtype=np.int64)
         draws = []
         for i in np.flatnonzero(cum[:, -1] > 0).tolist():
-            rng = np.random.default_rng(
-                [self.seed, _STREAM_EPIDEMIC, int(places.index[i]), block]
-            )
+            rng = np.random.default_rng([self.seed, _STREAM_EPIDEMIC, int(places.index[i]), block])
             n = int(rng.poisson(cum[i, -1]))
             if n >= EPIDEMIC_SEQ:
                 raise ValueError("more than half a million epidemic admissions in a place-week")

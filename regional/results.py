@@ -425,9 +425,10 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         "mean_icu_occupancy": _round(np.mean(icu)) if len(icu) else None,
         "peak_icu_occupancy": _round(np.max(icu)) if len(icu) else None,
         "intermediate_admissions": int(
-            tables["facilities"].column("intermediate_admissions").to_numpy(
-                zero_copy_only=False
-            ).sum()
+            tables["facilities"]
+            .column("intermediate_admissions")
+            .to_numpy(zero_copy_only=False)
+            .sum()
         ),
         "mean_intermediate_occupancy": _round(np.mean(middle)) if has_middle else None,
         "peak_waiting": int(waiting.max()) if len(waiting) else 0,

@@ -69,9 +69,7 @@ def epidemic_admissions(
         gamma=e.gravity_exponent,
         neighbours=e.neighbours,
     )
-    epidemic = simulate(
-        population, coupling, rules, lead + run_days, unique["place_id"].to_numpy()
-    )
+    epidemic = simulate(population, coupling, rules, lead + run_days, unique["place_id"].to_numpy())
     admitted = admissions_from_infections(
         epidemic.new_infections, e.hospitalisation_ratio, e.delay_days, e.delay_cv
     )[lead:]

@@ -54,3 +54,25 @@ def test_round_cost_measures_a_round_of_stub_shards() -> None:
         assert round_ms(shards=2, hospitals=100, rounds=3) > 0
     finally:
         ray.shutdown()
+
+
+def test_the_ensemble_rung_has_its_own_table() -> None:
+    from benchmarks import ensemble
+
+    rung = {
+        "replications": 4, "days": 2.0, "workers": 2, "cluster": False, "wall_seconds": 9.0,
+        "build_seconds": 1.0, "start_seconds": 2.0, "run_seconds": 5.0, "summary_seconds": 0.5,
+        "charts_seconds": 0.5, "replication_simulate_seconds": 1.1, "replication_wall_seconds": 1.4,
+    }  # fmt: skip
+    results = {
+        "quick": True,
+        "single_run": {"days": 2.0, "simulate_seconds": 1.0, "wall_seconds": 1.5},
+        "rungs": [rung, {**rung, "workers": 4, "cluster": True}],
+        "ratios": {"2 workers vs 1 (grid of runs, wall)": 1.9},
+    }
+    text = ensemble.table(results)
+    assert "| 4 x chile 2 d, 2 worker(s) | 9.0 |" in text
+    assert "| 4 x chile 2 d, 4 nodes x 1 CPU |" in text
+    assert "- 2 workers vs 1 (grid of runs, wall): 1.9" in text
+    readme = with_section("# Benchmarks\n", "ensemble", text)
+    assert readme.count("<!-- results:ensemble:start -->") == 1

@@ -1,0 +1,194 @@
+"""The scenario x replication grid of an ensemble, its seeds, and the checks of its inputs.
+
+Replication ``r`` of every scenario runs with the same seed, so a comparison between
+scenarios is paired: both draw the same arriving episodes (common random numbers, see
+docs/streams.md). The seed of replication ``r`` is a pure function of the base seed and ``r``
+(``replication_seed``): SplitMix64's finaliser of ``base_seed * golden + r``, cut to 31 bits,
+so replication 3 of base seed 42 is the same run today, on one worker or forty, and in an
+ensemble of 10 or 100 replications; ``regional run --seed <its seed>`` reproduces it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from regional.scenario import Scenario
+
+if TYPE_CHECKING:
+    from regional.network import Network
+
+_GAMMA = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+
+
+class EnsembleError(ValueError):
+    """An ensemble asked for wrongly; the message is one line saying what to change."""
+
+
+def replication_seed(base_seed: int, replication: int) -> int:
+    """The seed of replication ``replication`` (from 0) of an ensemble with ``base_seed``."""
+    x = (int(base_seed) * _GAMMA + int(replication)) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return int((x ^ (x >> 31)) >> 33)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of the grid: a scenario's replication and its seed."""
+
+    scenario: str
+    replication: int
+    seed: int
+
+    @property
+    def label(self) -> str:
+        """How the run is named in messages: ``chile r3``."""
+        return f"{self.scenario} r{self.replication}"
+
+
+@dataclass
+class Plan:
+    """Scenarios (the first is the base of comparisons), replications and the base seed."""
+
+    scenarios: list[Scenario]
+    replications: int
+    base_seed: int
+    precision: float | None = None
+    max_replications: int | None = None
+    targets: tuple[str, ...] = ()
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.fingerprints = {s.name: scenario_fingerprint(s) for s in self.scenarios}
+
+    @property
+    def names(self) -> list[str]:
+        """Scenario names, the base first."""
+        return [s.name for s in self.scenarios]
+
+    def seeds(self, replications: int | None = None) -> list[int]:
+        """The seed of each replication 0..n-1."""
+        n = self.replications if replications is None else replications
+        return [replication_seed(self.base_seed, r) for r in range(n)]
+
+    def cells(self, replications: Sequence[int] | None = None) -> Iterator[Cell]:
+        """Every run of the grid, replication by replication (each scenario's r together)."""
+        for r in replications if replications is not None else range(self.replications):
+            seed = replication_seed(self.base_seed, r)
+            for s in self.scenarios:
+                yield Cell(s.name, r, seed)
+
+    def scenario(self, name: str) -> Scenario:
+        """The scenario of that name, with its own seed (replications replace it)."""
+        return next(s for s in self.scenarios if s.name == name)
+
+    def to_dict(self) -> dict[str, object]:
+        """What identifies the plan on disk (resuming checks it)."""
+        return {
+            "scenarios": self.names,
+            "fingerprints": self.fingerprints,
+            "base_seed": self.base_seed,
+        }
+
+
+def scenario_fingerprint(scenario: Scenario) -> str:
+    """What a replication's results depend on: the scenario less its seed and workers."""
+    data = scenario.model_dump(mode="json")
+    for key in ("seed", "workers", "checkpoint_every_windows", "checkpoint_every_minutes"):
+        data.pop(key, None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def check_inputs(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    precision: float | None,
+    max_replications: int | None,
+) -> None:
+    """Refuse what cannot make an ensemble, in one line (before anything is built or written)."""
+    check_numbers(replications, precision, max_replications)
+    check_scenarios(scenarios)
+
+
+def check_numbers(replications: int, precision: float | None, max_replications: int | None) -> None:
+    """Refuse a number of replications, a precision or a cap that cannot be."""
+    if isinstance(replications, bool) or not isinstance(replications, int | np.integer):
+        raise EnsembleError(f"--replications: expected a whole number, got {replications!r}")
+    if replications < 1:
+        raise EnsembleError(
+            f"--replications: expected at least 1, got {replications}; an ensemble needs one "
+            "run of each scenario (10 or more give useful intervals)"
+        )
+    if precision is not None and not 0.0 < precision < 1.0:
+        raise EnsembleError(
+            f"--precision: expected a share between 0 and 1 (0.05 is 5% of the mean), "
+            f"got {precision:g}"
+        )
+    if max_replications is not None:
+        if precision is None:
+            raise EnsembleError(
+                "--max-replications caps --precision; give --precision too, or drop it"
+            )
+        if max_replications < replications:
+            raise EnsembleError(
+                f"--max-replications: {max_replications} is fewer than --replications "
+                f"{replications}; give at least {replications}"
+            )
+
+
+def check_scenarios(scenarios: Sequence[Scenario]) -> None:
+    """Refuse scenarios that cannot be paired: the same name twice, other periods."""
+    names = [s.name for s in scenarios]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise EnsembleError(
+                f"scenario {name!r} is given twice; a comparison needs scenarios with different "
+                "names (set `name:` in the scenario file)"
+            )
+        seen.add(name)
+    base = scenarios[0]
+    for other in scenarios[1:]:
+        for key in ("days", "start", "window_hours", "sample_hours"):
+            if getattr(other, key) != getattr(base, key):
+                raise EnsembleError(
+                    f"scenario {other.name!r}: its {key} ({getattr(other, key)}) differs from "
+                    f"{base.name!r}'s ({getattr(base, key)}); paired comparisons need the same "
+                    f"period; set {key} alike (--days sets it for all)"
+                )
+
+
+def check_same_network(networks: dict[str, Network]) -> None:
+    """Refuse scenarios whose networks differ in their facilities or demand points: a paired
+    comparison sets each facility and each place against itself."""
+    names = list(networks)
+    base = networks[names[0]]
+    base_codes = base.facilities["code"].astype(str).tolist()
+    for name in names[1:]:
+        other = networks[name]
+        codes = other.facilities["code"].astype(str).tolist()
+        if codes != base_codes:
+            extra = sorted(set(codes) - set(base_codes)) or sorted(set(base_codes) - set(codes))
+            example = f" (e.g. {extra[0]})" if extra else " (in another order)"
+            raise EnsembleError(
+                f"scenario {name!r}: its network has {len(codes)} facilities and "
+                f"{names[0]!r}'s {len(base_codes)}{example}; a paired comparison needs the same "
+                "network; compare scenarios on the same geography and data files"
+            )
+        same_points = len(other.demand) == len(base.demand) and all(
+            np.array_equal(other.demand[c].to_numpy(), base.demand[c].to_numpy())
+            for c in ("place_id", "facility_id")
+        )
+        if not same_points:
+            raise EnsembleError(
+                f"scenario {name!r}: its places send their patients to other facilities than "
+                f"{names[0]!r}'s; a paired comparison needs the same network; compare scenarios "
+                "on the same geography and data files"
+            )
