@@ -83,9 +83,11 @@ def _tagged(columns: dict[str, Any], cell: Cell, rows: int) -> pa.Table:
 
 
 def _key_results(summary: dict[str, Any], cell: Cell) -> pa.Table:
+    # the numbers of the summary (the list of surge actions and its kind stay in the runs)
     columns = {
         key: pa.array([np.nan if value is None else float(value)], pa.float64())
         for key, value in summary.items()
+        if value is None or isinstance(value, (int, float))
     }
     return _tagged(columns, cell, 1)
 
