@@ -359,7 +359,7 @@ class Capacity(_Strict):
         default=None,
         ge=0,
         le=500,
-        description="ICU beds per 100,000 people, all sectors (None: BR 21.3 CFM, CL 14, MX "
+        description="ICU beds per 100,000 people, all sectors (None: BR 21.3 CFM, CL 11.3, MX "
         "2.54 of which 1.9 public, see geodata/facilities.py)",
     )
     intermediate_beds_per_100k: float | None = Field(

@@ -17,7 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from regional.scenario import Scenario, ScenarioError, builtin_names, load_scenario
+from regional.scenario import (
+    Scenario,
+    ScenarioError,
+    builtin_names,
+    load_scenario,
+    scenario_from_dict,
+)
 from regional.validation import measures
 from regional.validation.targets import LABELS, Target, targets_for
 
@@ -47,13 +53,14 @@ class CountryCheck:
     figures: dict[str, float]
     seconds: float
     runs: list[dict[str, Any]] = field(default_factory=list)
+    whole: dict[str, float] = field(default_factory=dict)  # structure of all sectors
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per target: published value, band, the twin's value, and the verdict."""
         out = []
         for target in targets_for(self.country):
-            value = self.figures.get(target.key)
-            out.append(_row(target, value))
+            source = self.whole if target.scope == "whole" and self.whole else self.figures
+            out.append(_row(target, source.get(target.key)))
         return out
 
 
@@ -78,6 +85,7 @@ def _row(target: Target, value: float | None) -> dict[str, Any]:
         "verdict": verdict,
         "source": target.source,
         "band": target.band_reason,
+        "scope": target.scope,
     }
 
 
@@ -149,7 +157,22 @@ def check_country(
                 "simulate_seconds": result.manifest.get("simulate_seconds"),
             }
         )
-    return CountryCheck(country, name, figures, time.perf_counter() - began, runs)
+    whole = _whole_structure(base)
+    return CountryCheck(country, name, figures, time.perf_counter() - began, runs, whole)
+
+
+def _whole_structure(scenario: Scenario) -> dict[str, float]:
+    """Structure figures of the network of all sectors (what a registry of every hospital
+    counts), when the scenario simulates some sectors only; empty otherwise."""
+    from regional.network import build_network
+
+    if not scenario.geography.sectors:
+        return {}
+    data = scenario.model_dump(mode="json")
+    data["geography"]["sectors"] = None
+    network = build_network(scenario_from_dict(data, "all sectors"))
+    population = float(network.places["population"].sum())
+    return measures.structure(network.facilities, population)
 
 
 def _country_of(path: str) -> str:

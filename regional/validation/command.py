@@ -117,7 +117,7 @@ def _rich_table(check: CountryCheck) -> Table:
         )
         style = VERDICT_STYLE.get(r["verdict"], "")
         table.add_row(
-            r["figure"],
+            r["figure"] + (" (all sectors)" if r["scope"] == "whole" else ""),
             format_number(r["published"], r["unit"]),
             band,
             format_number(r["twin"], r["unit"]),

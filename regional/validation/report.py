@@ -51,7 +51,9 @@ def markdown(checks: list[CountryCheck], periods: Periods, seed: int, command: s
         "Roles: *input* a parameter is set from the figure (the check shows the run carries "
         "it); *calibrated* a parameter was chosen to reproduce it; *held out* nothing was set "
         "or tuned from it, so agreement is evidence; *context* a COVID-era or single-site "
-        "figure that an ordinary season should not match, shown for the distance only.",
+        "figure that an ordinary season should not match, shown for the distance only. "
+        "Figures marked (all sectors) count every sector's hospitals, read from the network of "
+        "all sectors; the others, the sectors the built-in simulates.",
         "",
     ]
     frame = table(checks)
@@ -71,8 +73,9 @@ def markdown(checks: list[CountryCheck], periods: Periods, seed: int, command: s
         for r in rows.to_dict("records"):
             unit = r["unit"]
             band = f"{format_number(r['band_low'], unit)} - {format_number(r['band_high'], unit)}"
+            figure = r["figure"] + (" (all sectors)" if r["scope"] == "whole" else "")
             lines.append(
-                f"| {r['figure']} | {format_number(r['published'], unit)} | {band} | "
+                f"| {figure} | {format_number(r['published'], unit)} | {band} | "
                 f"{format_number(r['twin'], unit)} | {ROLE_TEXT[r['role']]} | {r['verdict']} | "
                 f"{r['source']}; band: {r['band']} |"
             )
