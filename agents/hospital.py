@@ -63,9 +63,14 @@ class Hospital(mesa.Agent):
         self.vent_queue: list[QueueEntry] = []
         self.tele_free_at = [0.0] * tele_specialists
         self.desk_week_offset_hours = 0.0  # local hour of the week at the run's hour 0
+        # counters of the reported period: admissions of its episodes (an episode is admitted
+        # once, at its first hospital; later admissions elsewhere are transfer_admissions)
+        # and what happened in it (transfers, deaths, teleconsults answered)
         self.arrivals = 0
         self.admissions = 0
+        self.transfer_admissions = 0
         self.icu_admissions = 0
+        self.transfer_icu_admissions = 0
         self.icu_readmissions = 0
         self.transfers_out = 0
         self.transfers_in = 0
@@ -73,13 +78,14 @@ class Hospital(mesa.Agent):
         self.died_waiting = 0
         self.icu_requests_withdrawn = 0
         self.discharges = 0
-        self.teleconsults = 0
+        self.teleconsults_answered = 0
 
     # -- the pathway --------------------------------------------------------------------------
 
     def receive(self, patient: Patient) -> None:
         """A patient arrives: triage to the emergency department, a ward or the ICU."""
-        self.arrivals += 1
+        if self.network.reporting:
+            self.arrivals += 1
         patient.facility = self.facility_id
         if patient.need == Need.NONE:
             self.in_ed += 1
@@ -141,10 +147,14 @@ class Hospital(mesa.Agent):
         from_icu = patient.bed == Bed.ICU
         if from_icu:
             self._free_bed(patient)
-        else:
-            self.admissions += 1
+        elif patient.arrival_time >= self.network.results_from:
+            if math.isnan(patient.admit_time):
+                self.admissions += 1
+            else:
+                self.transfer_admissions += 1
         self.ward_occupied += 1
         patient.bed = Bed.WARD
+        patient.bed_since = now
         if self._ward_oxygen[patient.condition]:
             self.ward_on_oxygen += 1
         if math.isnan(patient.admit_time):
@@ -162,19 +172,29 @@ class Hospital(mesa.Agent):
         now = self.network.now
         patient.stop_waiting(now)
         from_ward = patient.bed == Bed.WARD
+        counted = patient.arrival_time >= self.network.results_from
         if from_ward:
+            self.network.log_stay(patient, self.facility_id, Bed.WARD)
             self.ward_occupied -= 1
             if self._ward_oxygen[patient.condition]:
                 self.ward_on_oxygen -= 1
-        else:
-            self.admissions += 1
+        elif counted:
+            if math.isnan(patient.admit_time):
+                self.admissions += 1
+            else:
+                self.transfer_admissions += 1
         self.icu_occupied += 1
-        self.icu_admissions += 1
-        if patient.readmitted:
-            self.icu_readmissions += 1
+        if counted:
+            if math.isnan(patient.icu_time):
+                self.icu_admissions += 1
+            elif patient.readmitted:
+                self.icu_readmissions += 1
+            else:
+                self.transfer_icu_admissions += 1
         if patient.ventilator and not patient.on_ventilator:
             self._take_ventilator(patient)
         patient.bed = Bed.ICU
+        patient.bed_since = now
         if math.isnan(patient.admit_time):
             patient.admit_time = now
         if math.isnan(patient.icu_time):
@@ -233,11 +253,12 @@ class Hospital(mesa.Agent):
             queue = self.icu_queue if needs_icu else self.ward_queue
             key = (patient.acuity, patient.wait_since, patient.patient_id)
             del queue[self._find(queue, key, patient)]
-            patient.stop_waiting(self.network.now)
-            if needs_icu:
+            if needs_icu and self.network.reporting:
                 self.died_waiting += 1
-        self.deaths += 1
+        if self.network.reporting:
+            self.deaths += 1
         self.network.finish(patient, Outcome.DIED)  # logged while it still has its bed
+        patient.stop_waiting(self.network.now)  # logged as waiting: the wait ended in death
         self._free_bed(patient)
         self.fill_icu()
         self.fill_ward()
@@ -266,7 +287,8 @@ class Hospital(mesa.Agent):
         reason = "no_icu" if icu and self.icu_beds == 0 else "no_bed"
         if self.network.transfer_out(patient, self, reason):
             del queue[self._find(queue, key, patient)]
-            self.transfers_out += 1
+            if self.network.reporting:
+                self.transfers_out += 1
             if patient.bed != Bed.NONE or patient.on_ventilator:
                 self._free_bed(patient)
                 self.fill_icu()
@@ -284,7 +306,8 @@ class Hospital(mesa.Agent):
         patient.icu_denied = True
         patient.escalate_after_hours = math.nan
         patient.los_stepdown_hours = 0.0
-        self.icu_requests_withdrawn += 1
+        if self.network.reporting:
+            self.icu_requests_withdrawn += 1
         if patient.bed == Bed.WARD:
             self.network.set_risk(patient, Bed.WARD)
             self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
@@ -294,6 +317,8 @@ class Hospital(mesa.Agent):
     # -- beds and ventilators -----------------------------------------------------------------
 
     def _free_bed(self, patient: Patient) -> None:
+        if patient.bed != Bed.NONE:
+            self.network.log_stay(patient, self.facility_id, patient.bed)
         if patient.bed == Bed.WARD:
             self.ward_occupied -= 1
             if self._ward_oxygen[patient.condition]:
@@ -396,7 +421,8 @@ class Hospital(mesa.Agent):
         asynchronous one is answered the service's delay after the request.
         """
         policy = self.network.policy
-        self.teleconsults += 1
+        if self.network.reporting:
+            self.teleconsults_answered += 1
         decision = policy.teleconsult_decision(need, u_tele)
         if need not in policy.synchronous_needs:
             return request_time + policy.async_answer_hours, decision
