@@ -63,9 +63,8 @@ class Hospital(mesa.Agent):
         self.vent_queue: list[QueueEntry] = []
         self.tele_free_at = [0.0] * tele_specialists
         self.desk_week_offset_hours = 0.0  # local hour of the week at the run's hour 0
-        # counters of the reported period: admissions of its episodes (an episode is admitted
-        # once, at its first hospital; later admissions elsewhere are transfer_admissions)
-        # and what happened in it (transfers, deaths, teleconsults answered)
+        # counters of the reported period (they add ``network.reporting``, 0 in a warm-up);
+        # admissions as ``count_admission`` counts them
         self.arrivals = 0
         self.admissions = 0
         self.transfer_admissions = 0
@@ -84,8 +83,7 @@ class Hospital(mesa.Agent):
 
     def receive(self, patient: Patient) -> None:
         """A patient arrives: triage to the emergency department, a ward or the ICU."""
-        if self.network.reporting:
-            self.arrivals += 1
+        self.arrivals += self.network.reporting
         patient.facility = self.facility_id
         if patient.need == Need.NONE:
             self.in_ed += 1
@@ -147,11 +145,8 @@ class Hospital(mesa.Agent):
         from_icu = patient.bed == Bed.ICU
         if from_icu:
             self._free_bed(patient)
-        elif patient.arrival_time >= self.network.results_from:
-            if math.isnan(patient.admit_time):
-                self.admissions += 1
-            else:
-                self.transfer_admissions += 1
+        else:
+            count_admission(self, patient, icu=False)
         self.ward_occupied += 1
         patient.bed = Bed.WARD
         patient.bed_since = now
@@ -172,25 +167,13 @@ class Hospital(mesa.Agent):
         now = self.network.now
         patient.stop_waiting(now)
         from_ward = patient.bed == Bed.WARD
-        counted = patient.arrival_time >= self.network.results_from
         if from_ward:
             self.network.log_stay(patient, self.facility_id, Bed.WARD)
             self.ward_occupied -= 1
             if self._ward_oxygen[patient.condition]:
                 self.ward_on_oxygen -= 1
-        elif counted:
-            if math.isnan(patient.admit_time):
-                self.admissions += 1
-            else:
-                self.transfer_admissions += 1
+        count_admission(self, patient, icu=True, to_hospital=not from_ward)
         self.icu_occupied += 1
-        if counted:
-            if math.isnan(patient.icu_time):
-                self.icu_admissions += 1
-            elif patient.readmitted:
-                self.icu_readmissions += 1
-            else:
-                self.transfer_icu_admissions += 1
         if patient.ventilator and not patient.on_ventilator:
             self._take_ventilator(patient)
         patient.bed = Bed.ICU
@@ -252,11 +235,9 @@ class Hospital(mesa.Agent):
             needs_icu = patient.need == Need.ICU
             queue = self.icu_queue if needs_icu else self.ward_queue
             key = (patient.acuity, patient.wait_since, patient.patient_id)
-            del queue[self._find(queue, key, patient)]
-            if needs_icu and self.network.reporting:
-                self.died_waiting += 1
-        if self.network.reporting:
-            self.deaths += 1
+            del queue[find(queue, key, patient)]
+            self.died_waiting += needs_icu and self.network.reporting
+        self.deaths += self.network.reporting
         self.network.finish(patient, Outcome.DIED)  # logged while it still has its bed
         patient.stop_waiting(self.network.now)  # logged as waiting: the wait ended in death
         self._free_bed(patient)
@@ -281,14 +262,13 @@ class Hospital(mesa.Agent):
         key = (patient.acuity, patient.wait_since, patient.patient_id)  # before it stops waiting
         left = self._icu_wait_left(patient) if icu else math.inf
         if left <= 1e-9:
-            del queue[self._find(queue, key, patient)]
+            del queue[find(queue, key, patient)]
             self.end_icu_request(patient)
             return
         reason = "no_icu" if icu and self.icu_beds == 0 else "no_bed"
         if self.network.transfer_out(patient, self, reason):
-            del queue[self._find(queue, key, patient)]
-            if self.network.reporting:
-                self.transfers_out += 1
+            del queue[find(queue, key, patient)]
+            self.transfers_out += self.network.reporting
             if patient.bed != Bed.NONE or patient.on_ventilator:
                 self._free_bed(patient)
                 self.fill_icu()
@@ -306,8 +286,7 @@ class Hospital(mesa.Agent):
         patient.icu_denied = True
         patient.escalate_after_hours = math.nan
         patient.los_stepdown_hours = 0.0
-        if self.network.reporting:
-            self.icu_requests_withdrawn += 1
+        self.icu_requests_withdrawn += self.network.reporting
         if patient.bed == Bed.WARD:
             self.network.set_risk(patient, Bed.WARD)
             self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
@@ -402,14 +381,6 @@ class Hospital(mesa.Agent):
         if self.ward_queue:
             self.fill_ward()
 
-    @staticmethod
-    def _find(queue: list[QueueEntry], key: tuple[int, float, int], patient: Patient) -> int:
-        """The patient's place in a queue, by bisection on the key it was queued under."""
-        i = bisect.bisect_left(queue, key)
-        if i < len(queue) and queue[i][3] is patient:
-            return i
-        raise LookupError(f"patient {patient.patient_id} is not in the queue")
-
     # -- telemedicine -------------------------------------------------------------------------
 
     def answer_teleconsult(
@@ -421,8 +392,7 @@ class Hospital(mesa.Agent):
         asynchronous one is answered the service's delay after the request.
         """
         policy = self.network.policy
-        if self.network.reporting:
-            self.teleconsults_answered += 1
+        self.teleconsults_answered += self.network.reporting
         decision = policy.teleconsult_decision(need, u_tele)
         if need not in policy.synchronous_needs:
             return request_time + policy.async_answer_hours, decision
@@ -446,3 +416,35 @@ class Hospital(mesa.Agent):
         return sum(1 for e in self.ward_queue if e[3].bed == Bed.NONE) + sum(
             1 for e in self.icu_queue if e[3].bed == Bed.NONE
         )
+
+
+def count_admission(
+    hospital: Hospital, patient: Patient, icu: bool, to_hospital: bool = True
+) -> None:
+    """Count an admission (to the hospital, to its ICU) of an episode of the reported period;
+    the starting census and the warm-up's episodes are not counted. An episode's first
+    admission counts once, at the hospital that takes it; one after another hospital's is a
+    transfer admission. An ICU stay is the episode's first, a readmission or, after a
+    transfer, a transfer ICU admission."""
+    if patient.arrival_time < hospital.network.results_from:
+        return
+    if to_hospital:
+        if math.isnan(patient.admit_time):
+            hospital.admissions += 1
+        else:
+            hospital.transfer_admissions += 1
+    if icu:
+        if math.isnan(patient.icu_time):
+            hospital.icu_admissions += 1
+        elif patient.readmitted:
+            hospital.icu_readmissions += 1
+        else:
+            hospital.transfer_icu_admissions += 1
+
+
+def find(queue: list[QueueEntry], key: tuple[int, float, int], patient: Patient) -> int:
+    """The patient's place in a queue, by bisection on the key it was queued under."""
+    i = bisect.bisect_left(queue, key)
+    if i < len(queue) and queue[i][3] is patient:
+        return i
+    raise LookupError(f"patient {patient.patient_id} is not in the queue")

@@ -446,13 +446,14 @@ def admit_census(model: ShardModel) -> None:
     steady = model.spec.census_start == "steady"
     loads = model.spec.census_load
     rows = {int(fid): i for i, fid in enumerate(model.spec.facilities["facility_id"].tolist())}
+    stays = _segment_stays(model.demand.courses)
     for hospital in model.hospitals:
         rng = model.demand.census_stream(hospital.facility_id)
         drawn: Iterable[tuple[Patient, bool, float]]
         if steady:
             row = rows[hospital.facility_id]
             drawn = _steady_patients(
-                model, hospital, rng, loads[row], model.spec.census_patience[row]
+                model, hospital, rng, loads[row], model.spec.census_patience[row], stays
             )
         else:
             drawn = _fixed_patients(model, hospital, rng)
@@ -505,12 +506,13 @@ def _steady_patients(
     rng: np.random.Generator,
     load: np.ndarray,
     patience: np.ndarray,
+    stays: tuple[np.ndarray, np.ndarray],
 ) -> Iterator[tuple[Patient, bool, float]]:
     """The census of one hospital in the stationary state of its offered load."""
-    c = model.demand.courses
     shape = StayShape.of(model.demand)
+    mean_of, hazard_of = stays
     u_counts = rng.random(2)
-    k = 0
+    first = 0
     for unit, (segments, beds) in enumerate(
         ((WARD_SEGMENTS, hospital.ward_staffed), (ICU_SEGMENTS, hospital.icu_staffed))
     ):
@@ -525,124 +527,96 @@ def _steady_patients(
         )
         condition, segment = np.divmod(cells, len(segments))
         segment = np.asarray(segments)[segment]
-        mean, hazard = _segment_stays(c, condition, segment)
-        age, left = seen_in_bed(rng, shape, mean, hazard, np.isin(segment, (1, 6)))
+        age, left = seen_in_bed(
+            rng,
+            shape,
+            mean_of[condition, segment],
+            hazard_of[condition, segment],
+            (segment == 1) | (segment == 6),
+        )
         age = np.maximum(age, 1e-6)  # in bed before hour 0
-        rest = _rest_of_course(model.demand, condition, rng.random((n, 7)))
-        for i in range(n):
-            # made and admitted one at a time: a ventilator is free only if none took it
-            patient = _segment_patient(
-                model,
-                hospital,
-                k,
-                int(condition[i]),
-                int(segment[i]),
-                float(age[i]),
-                float(left[i]),
-                {name: values[i] for name, values in rest.items()},
-            )
-            yield patient, unit == 1, float(age[i])
-            k += 1
+        fields = _course_fields(model, hospital, condition, segment, age, left, rng, first)
+        readmitted = (segment == 4).tolist()
+        stepdown = (segment >= 5).tolist()
+        ages = age.tolist()
+        for i, row in enumerate(zip(*fields, strict=True)):
+            patient = Patient(model, *row)
+            if readmitted[i]:
+                patient.readmitted = True
+            if stepdown[i]:
+                patient.stepdown = True
+            yield patient, unit == 1, ages[i]
+        first += n
 
 
-def _rest_of_course(
-    demand: DemandModel, condition: np.ndarray, u: np.ndarray
-) -> dict[str, list[Any]]:
-    """What follows the segment, drawn as at onset: the death clock, the ICU stay of an
-    escalation or a readmission, the step-down and when a readmission comes, the acuity."""
+def _course_fields(
+    model: ShardModel,
+    hospital: Hospital,
+    condition: np.ndarray,
+    segment: np.ndarray,
+    age: np.ndarray,
+    left: np.ndarray,
+    rng: np.random.Generator,
+    first: int,
+) -> list[list[Any]]:
+    """Patient's arguments, column by column, of census patients in segments with ``left``
+    hours to go; the rest of the course (the ICU stay of an escalation or a readmission, the
+    step-down and when a readmission comes) is drawn as at onset. Kind 1 escalates and kind 6
+    is readmitted when the segment ends; kind 3 is ventilated while a ventilator is free;
+    kind 4, a readmission, has no ventilator and no second step-down."""
+    demand = model.demand
     c = demand.courses
+    n = len(condition)
+    u = rng.random((n, 7))
     vent_need = u[:, 1] < c.p_ventilator[condition]
     icu_mean = np.where(vent_need, c.stay_ventilated_hours[condition], c.stay_icu_hours[condition])
+    icu_stay = demand.los_quantile(u[:, 2], np.maximum(icu_mean, 1e-9))
     step_mean = c.stay_stepdown_hours[condition]
     stepdown = np.where(
         step_mean > 0, demand.los_quantile(u[:, 3], np.maximum(step_mean, 1e-9)), 0.0
     )
-    readmits = (stepdown > 0) & (u[:, 4] < c.p_icu_readmission[condition])
-    return {
-        "death_clock": (-np.log1p(-u[:, 0])).tolist(),
-        "vent_need": vent_need.tolist(),
-        "icu_stay": demand.los_quantile(u[:, 2], np.maximum(icu_mean, 1e-9)).tolist(),
-        "stepdown": stepdown.tolist(),
-        "readmit_after": np.where(readmits, u[:, 5] * stepdown, np.nan).tolist(),
-        "ward_acuity": np.where(u[:, 6] < 0.3, 2, 3).tolist(),
-    }
-
-
-def _segment_stays(
-    c: CourseTables, condition: np.ndarray, segment: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The mean of the drawn stay and the hazard of death of each segment kind."""
-    mean = np.select(
-        [segment <= 1, segment == 3, np.isin(segment, (2, 4))],
-        [
-            c.stay_ward_hours[condition],
-            c.stay_ventilated_hours[condition],
-            c.stay_icu_hours[condition],
-        ],
-        c.stay_stepdown_hours[condition],
+    readmit = np.where(
+        (stepdown > 0) & (u[:, 4] < c.p_icu_readmission[condition]), u[:, 5] * stepdown, np.nan
     )
-    hazard = np.select(
-        [segment <= 1, segment == 3, np.isin(segment, (2, 4))],
-        [c.hazard_ward[condition], c.hazard_ventilated[condition], c.hazard_icu[condition]],
-        c.hazard_stepdown[condition],
-    )
-    return np.maximum(mean, 1e-9), hazard
+    icu_stay_of = np.isin(segment, (2, 3))  # an ICU stay with its step-down still to come
+    ventilated = segment == 3
+    # a ventilator for each in turn while the hospital has one in service
+    ventilated &= np.cumsum(ventilated) <= hospital.ventilators_available
+    ward_acuity = np.where(u[:, 6] < 0.3, 2, 3)
+    acuity = np.select([segment <= 1, ventilated, segment <= 4], [ward_acuity, 1, 2], 2)
+    fid = hospital.facility_id
+    nan = np.full(n, np.nan)
+    return [
+        (CENSUS_ID_BASE | (fid << 20) | (first + np.arange(n))).tolist(),
+        [model.place_of(fid)] * n,
+        condition.tolist(),
+        acuity.tolist(),
+        np.where(np.isin(segment, (2, 3, 4)), Need.ICU, Need.WARD).tolist(),
+        ventilated.tolist(),
+        left.tolist(),
+        np.where((segment == 1) | (segment == 6), left, nan).tolist(),  # escalate after
+        np.where(np.isin(segment, (1, 5, 6)), icu_stay, 0.0).tolist(),  # ICU stay after
+        (-np.log1p(-u[:, 0])).tolist(),  # death clock: the hazard is constant
+        [1.0] * n,
+        (-age).tolist(),  # onset
+        (-age).tolist(),  # arrival
+        [fid] * n,
+        ((segment == 1) & vent_need).tolist(),
+        np.where((segment == 1) | icu_stay_of, stepdown, 0.0).tolist(),
+        np.where((segment == 1) | icu_stay_of, readmit, nan).tolist(),
+    ]
 
 
-def _segment_patient(
-    model: ShardModel,
-    hospital: Hospital,
-    k: int,
-    cond: int,
-    seg: int,
-    age: float,
-    left: float,
-    rest: dict[str, Any],
-) -> Patient:
-    """A census patient in segment kind ``seg`` with ``left`` hours of it to go and the rest
-    of its course (``_rest_of_course``)."""
-    if seg in (0, 1):  # a ward stay; kind 1 escalates to the ICU when the segment ends
-        course: dict[str, Any] = {
-            "need": Need.WARD,
-            "acuity": rest["ward_acuity"],
-            "los_hours": left,
-        }
-        if seg == 1:
-            course |= {
-                "escalate_after_hours": left,
-                "los_icu_after_hours": rest["icu_stay"],
-                "vent_on_escalation": rest["vent_need"],
-                "los_stepdown_hours": rest["stepdown"],
-                "readmit_after_hours": rest["readmit_after"],
-            }
-    elif seg in (2, 3):  # an ICU stay, with a ventilator in kind 3 while one is free
-        ventilated = seg == 3 and hospital.ventilators_in_use < hospital.ventilators_available
-        course = {
-            "need": Need.ICU,
-            "acuity": 1 if ventilated else 2,
-            "ventilator": ventilated,
-            "los_hours": left,
-            "los_stepdown_hours": rest["stepdown"],
-            "readmit_after_hours": rest["readmit_after"],
-        }
-    elif seg == 4:  # an ICU readmission: no ventilator, no second step-down
-        course = {"need": Need.ICU, "acuity": 2, "los_hours": left}
-    else:  # a step-down ward stay after the ICU; kind 6 ends in a readmission
-        course = {
-            "need": Need.WARD,
-            "acuity": 2,
-            "los_hours": left,
-            "los_icu_after_hours": rest["icu_stay"],
-            "escalate_after_hours": left if seg == 6 else math.nan,
-        }
-    patient = _census_patient(
-        model, hospital, k, cond, age, death_clock=rest["death_clock"], **course
-    )
-    if seg == 4:
-        patient.readmitted = True
-    if seg >= 5:
-        patient.stepdown = True
-    return patient
+def _segment_stays(courses: CourseTables) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of the drawn stay and the hazard of death of each condition and segment kind
+    (conditions x ``SEGMENTS``)."""
+    c = courses
+    ward = np.stack([c.stay_ward_hours, c.hazard_ward], axis=1)
+    icu = np.stack([c.stay_icu_hours, c.hazard_icu], axis=1)
+    vent = np.stack([c.stay_ventilated_hours, c.hazard_ventilated], axis=1)
+    step = np.stack([c.stay_stepdown_hours, c.hazard_stepdown], axis=1)
+    table = np.stack([ward, ward, icu, vent, icu, step, step], axis=1)
+    return np.maximum(table[:, :, 0], 1e-9), table[:, :, 1]
 
 
 def _fixed_patients(

@@ -150,3 +150,13 @@ def test_a_warm_up_not_shorter_than_the_run_is_one_line(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "warmup_days" in run.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_the_steady_start_and_the_stays_are_the_same_at_any_shard_count() -> None:
+    one, three = _run(), _run(shards=3)
+    for name in ("patients", "stays", "timeseries", "transfers", "facilities"):
+        pd.testing.assert_frame_equal(
+            one[name].drop(columns=["shard"], errors="ignore"),
+            three[name].drop(columns=["shard"], errors="ignore"),
+            obj=name,
+        )
