@@ -8,13 +8,20 @@ each condition, the bed-hours each segment kind takes per hospital-level episode
 course's probabilities and the means of the drawn stays, with death competing); a hospital's
 *offered load* of a kind is its episodes an hour times those bed-hours (Little's law).
 
-The number of patients in a hospital's ward (ICU) is drawn from Erlang's loss distribution
-with that offered load and the staffed beds as servers: Poisson(load) truncated at the beds.
-It is the stationary law of a loss system whatever the stays' distribution (Erlang's
-insensitivity), so it holds for the lognormal stays; the twin's hospitals queue and send on
-rather than turn away, which changes the stationary law only near full, where both are at the
-beds. Nobody waits at the start. A patient's segment kind and condition are drawn in
-proportion to their offered loads (bed-days, not episodes).
+Where that load is carried (``census_loads``, ``overflow``): each hospital's unit is a queue
+with impatient patients, Erlang A (M/M/c+M), fed by its own load and by what its neighbours
+send it. A waiting patient looks for a bed elsewhere once ``care.transfer_after_hours_*``
+have passed and finds one with the chance that a neighbour in reach has a bed free; an ICU
+request ends at ``care.icu_wait_limit_hours``. The loads are the fixed point of these flows.
+A loss system (Erlang B, Poisson truncated at the beds) would be the wrong law here: the
+twin's patients wait and are sent on rather than turned away, so a hospital whose own load
+its beds cannot carry runs full while its neighbours take the rest (Chile: the loss law
+starts the ICUs at 73%, where the twin settles at 82%).
+
+The number of patients in a hospital's ward (ICU) is drawn from the Erlang-A stationary law
+of the load offered to it, beds busy being ``min(n, beds)``; nobody waits at the start. A
+patient's segment kind and condition are drawn in proportion to their offered loads
+(bed-days, not episodes).
 
 **A stay seen at a random instant** (``seen_in_bed``). A segment of drawn length X, during which
 death comes at a constant hazard h, is found in progress at age A with density proportional to

@@ -380,14 +380,15 @@ class Capacity(_Strict):
         "mostly); planned leave is in staffing.staff_per_post (assumption)",
     )
     # The starting census. ``steady``: each hospital starts in the network's own stationary
-    # state (regional.census: its demand's offered load, Erlang's loss distribution, conditions
-    # by bed-days, stays seen at a random instant), so a short run reports no start-up
-    # transient. ``fixed``: every hospital at the initial_* occupancies, conditions drawn by
+    # state (regional.census: its demand's offered load, a queue with impatient patients and
+    # overflow to neighbours, conditions by bed-days, stays seen at a random instant), so a
+    # short run reports no start-up transient. ``fixed``: every hospital at the initial_* occupancies, conditions drawn by
     # their share of episodes.
     start: Literal["steady", "fixed"] = Field(
         default="steady",
         description="starting census: steady (the network's stationary state, method: "
-        "offered load and Erlang's loss distribution) or fixed (the initial_* occupancies)",
+        "offered loads, Erlang A with overflow, regional/census.py) or fixed (the initial_* "
+        "occupancies)",
     )
     initial_ward_occupancy: float = Field(
         default=0.70,
