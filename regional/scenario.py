@@ -382,8 +382,8 @@ class Capacity(_Strict):
     # The starting census. ``steady``: each hospital starts in the network's own stationary
     # state (regional.census: its demand's offered load, a queue with impatient patients and
     # overflow to neighbours, conditions by bed-days, stays seen at a random instant), so a
-    # short run reports no start-up transient. ``fixed``: every hospital at the initial_* occupancies, conditions drawn by
-    # their share of episodes.
+    # short run reports no start-up transient. ``fixed``: every hospital at the initial_*
+    # occupancies, conditions drawn by their share of episodes.
     start: Literal["steady", "fixed"] = Field(
         default="steady",
         description="starting census: steady (the network's stationary state, method: "
