@@ -42,7 +42,7 @@ class RuralClinic(mesa.Agent):
 
     def receive(self, patient: Patient) -> None:
         """Triage: critical cases leave at once, others are teleconsulted or decided here."""
-        self.arrivals += 1
+        self.arrivals += self.network.reporting
         self.present += 1
         patient.facility = self.facility_id
         policy = self.network.policy
@@ -54,7 +54,8 @@ class RuralClinic(mesa.Agent):
         elif self.linked:
             patient.start_waiting(now)
             patient.teleconsulted = True
-            self.teleconsults += 1
+            if patient.arrival_time >= self.network.results_from:
+                self.teleconsults += 1
             self.network.request_teleconsult(patient, self)
             self.network.schedule(math.inf, Event.ANSWER, patient)  # only its death, if it comes
         elif patient.need == Need.WARD:
@@ -88,7 +89,8 @@ class RuralClinic(mesa.Agent):
         self.network.schedule(self.network.now + hours, Event.DEPART, patient)
 
     def _stop_waiting(self, patient: Patient) -> None:
-        self.waited_hours += patient.hours_waited(self.network.now) - patient.waited_hours
+        waited = patient.hours_waited(self.network.now) - patient.waited_hours
+        self.waited_hours += waited * self.network.reporting
         patient.stop_waiting(self.network.now)
 
     def depart(self, patient: Patient) -> None:
@@ -99,8 +101,8 @@ class RuralClinic(mesa.Agent):
         waited = patient.hours_waited(now) - patient.waited_hours
         if self.network.transfer_out(patient, self, patient.depart_reason):
             self.present -= 1
-            self.transfers_out += 1
-            self.waited_hours += waited
+            self.transfers_out += self.network.reporting
+            self.waited_hours += waited * self.network.reporting
         else:
             self.network.schedule(
                 now + self.network.policy.transfer_retry_hours, Event.DEPART, patient
@@ -109,16 +111,15 @@ class RuralClinic(mesa.Agent):
     def die(self, patient: Patient) -> None:
         """The patient's hazard ran out at the post, waiting for an answer or for transport."""
         self.present -= 1
-        self.deaths += 1
-        if patient.need == Need.ICU:
-            self.died_waiting += 1
+        self.deaths += self.network.reporting
+        self.died_waiting += self.network.reporting and patient.need == Need.ICU
         self.network.forget_teleconsult(patient)
         self.network.finish(patient, Outcome.DIED)
 
     def treated(self, patient: Patient) -> None:
         """A case resolved at the clinic goes home."""
         self.present -= 1
-        self.treated_locally += 1
+        self.treated_locally += self.network.reporting
         self.network.finish(patient, Outcome.TREATED_LOCALLY)
 
     def close_wait(self, patient: Patient) -> None:

@@ -73,10 +73,14 @@ class Hospital(mesa.Agent):
         self.vent_queue: list[QueueEntry] = []
         self.tele_free_at = [0.0] * tele_specialists
         self.desk_week_offset_hours = 0.0  # local hour of the week at the run's hour 0
+        # counters of the reported period (they add ``network.reporting``, 0 in a warm-up);
+        # admissions as ``count_admission`` counts them
         self.arrivals = 0
         self.admissions = 0
+        self.transfer_admissions = 0
         self.icu_admissions = 0
         self.intermediate_admissions = 0
+        self.transfer_icu_admissions = 0
         self.icu_readmissions = 0
         self.transfers_out = 0
         self.transfers_in = 0
@@ -84,13 +88,13 @@ class Hospital(mesa.Agent):
         self.died_waiting = 0
         self.icu_requests_withdrawn = 0
         self.discharges = 0
-        self.teleconsults = 0
+        self.teleconsults_answered = 0
 
     # -- the pathway --------------------------------------------------------------------------
 
     def receive(self, patient: Patient) -> None:
         """A patient arrives: triage to the emergency department, a ward or the ICU."""
-        self.arrivals += 1
+        self.arrivals += self.network.reporting
         patient.facility = self.facility_id
         if patient.need == Need.NONE:
             self.in_ed += 1
@@ -163,9 +167,10 @@ class Hospital(mesa.Agent):
         if from_icu:
             self._free_bed(patient)
         else:
-            self.admissions += 1
+            count_admission(self, patient, icu=False)
         self.ward_occupied += 1
         patient.bed = Bed.WARD
+        patient.bed_since = now
         if self._ward_oxygen[patient.condition]:
             self.ward_on_oxygen += 1
         if math.isnan(patient.admit_time):
@@ -185,16 +190,18 @@ class Hospital(mesa.Agent):
         patient.stop_waiting(now)
         from_ward = patient.bed == Bed.WARD
         if from_ward:
+            self.network.log_stay(patient, self.facility_id, Bed.WARD)
             self.ward_occupied -= 1
             if self._ward_oxygen[patient.condition]:
                 self.ward_on_oxygen -= 1
-        else:
-            self.admissions += 1
+        count_admission(self, patient, icu=False, to_hospital=not from_ward)
+        if patient.arrival_time >= self.network.results_from:
+            self.intermediate_admissions += 1
+            if patient.readmitted:
+                self.icu_readmissions += 1
         self.intermediate_occupied += 1
-        self.intermediate_admissions += 1
-        if patient.readmitted:
-            self.icu_readmissions += 1
         patient.bed = Bed.INTERMEDIATE
+        patient.bed_since = now
         if math.isnan(patient.admit_time):
             patient.admit_time = now
         self.network.set_risk(patient, Bed.INTERMEDIATE)
@@ -208,18 +215,16 @@ class Hospital(mesa.Agent):
         patient.stop_waiting(now)
         from_ward = patient.bed == Bed.WARD
         if from_ward:
+            self.network.log_stay(patient, self.facility_id, Bed.WARD)
             self.ward_occupied -= 1
             if self._ward_oxygen[patient.condition]:
                 self.ward_on_oxygen -= 1
-        else:
-            self.admissions += 1
+        count_admission(self, patient, icu=True, to_hospital=not from_ward)
         self.icu_occupied += 1
-        self.icu_admissions += 1
-        if patient.readmitted:
-            self.icu_readmissions += 1
         if patient.ventilator and not patient.on_ventilator:
             self._take_ventilator(patient)
         patient.bed = Bed.ICU
+        patient.bed_since = now
         if math.isnan(patient.admit_time):
             patient.admit_time = now
         if math.isnan(patient.icu_time):
@@ -279,12 +284,11 @@ class Hospital(mesa.Agent):
             needs_icu = patient.need == Need.ICU
             queue = self.icu_queue if needs_icu else self.ward_queue
             key = (patient.acuity, patient.wait_since, patient.patient_id)
-            del queue[self._find(queue, key, patient)]
-            patient.stop_waiting(self.network.now)
-            if needs_icu:
-                self.died_waiting += 1
-        self.deaths += 1
+            del queue[find(queue, key, patient)]
+            self.died_waiting += needs_icu and self.network.reporting
+        self.deaths += self.network.reporting
         self.network.finish(patient, Outcome.DIED)  # logged while it still has its bed
+        patient.stop_waiting(self.network.now)  # logged as waiting: the wait ended in death
         self._free_bed(patient)
         self.fill_icu()
         self.fill_ward()
@@ -307,13 +311,13 @@ class Hospital(mesa.Agent):
         key = (patient.acuity, patient.wait_since, patient.patient_id)  # before it stops waiting
         left = self._icu_wait_left(patient) if icu else math.inf
         if left <= 1e-9:
-            del queue[self._find(queue, key, patient)]
+            del queue[find(queue, key, patient)]
             self.end_icu_request(patient)
             return
         reason = "no_icu" if icu and self.icu_beds == 0 else "no_bed"
         if self.network.transfer_out(patient, self, reason):
-            del queue[self._find(queue, key, patient)]
-            self.transfers_out += 1
+            del queue[find(queue, key, patient)]
+            self.transfers_out += self.network.reporting
             if patient.bed != Bed.NONE or patient.on_ventilator:
                 self._free_bed(patient)
                 self.fill_icu()
@@ -331,7 +335,7 @@ class Hospital(mesa.Agent):
         patient.icu_denied = True
         patient.escalate_after_hours = math.nan
         patient.los_stepdown_hours = 0.0
-        self.icu_requests_withdrawn += 1
+        self.icu_requests_withdrawn += self.network.reporting
         if patient.bed == Bed.WARD:
             self.network.set_risk(patient, Bed.WARD)
             self.network.schedule(now + patient.los_hours, Event.DISCHARGE, patient)
@@ -341,6 +345,8 @@ class Hospital(mesa.Agent):
     # -- beds and ventilators -----------------------------------------------------------------
 
     def _free_bed(self, patient: Patient) -> None:
+        if patient.bed != Bed.NONE:
+            self.network.log_stay(patient, self.facility_id, patient.bed)
         if patient.bed == Bed.WARD:
             self.ward_occupied -= 1
             if self._ward_oxygen[patient.condition]:
@@ -438,14 +444,6 @@ class Hospital(mesa.Agent):
         if self.ward_queue:
             self.fill_ward()
 
-    @staticmethod
-    def _find(queue: list[QueueEntry], key: tuple[int, float, int], patient: Patient) -> int:
-        """The patient's place in a queue, by bisection on the key it was queued under."""
-        i = bisect.bisect_left(queue, key)
-        if i < len(queue) and queue[i][3] is patient:
-            return i
-        raise LookupError(f"patient {patient.patient_id} is not in the queue")
-
     # -- telemedicine -------------------------------------------------------------------------
 
     def answer_teleconsult(
@@ -457,7 +455,7 @@ class Hospital(mesa.Agent):
         asynchronous one is answered the service's delay after the request.
         """
         policy = self.network.policy
-        self.teleconsults += 1
+        self.teleconsults_answered += self.network.reporting
         decision = policy.teleconsult_decision(need, u_tele)
         if need not in policy.synchronous_needs:
             return request_time + policy.async_answer_hours, decision
@@ -481,3 +479,35 @@ class Hospital(mesa.Agent):
         return sum(1 for e in self.ward_queue if e[3].bed == Bed.NONE) + sum(
             1 for e in self.icu_queue if e[3].bed == Bed.NONE
         )
+
+
+def count_admission(
+    hospital: Hospital, patient: Patient, icu: bool, to_hospital: bool = True
+) -> None:
+    """Count an admission (to the hospital, to its ICU) of an episode of the reported period;
+    the starting census and the warm-up's episodes are not counted. An episode's first
+    admission counts once, at the hospital that takes it; one after another hospital's is a
+    transfer admission. An ICU stay is the episode's first, a readmission or, after a
+    transfer, a transfer ICU admission."""
+    if patient.arrival_time < hospital.network.results_from:
+        return
+    if to_hospital:
+        if math.isnan(patient.admit_time):
+            hospital.admissions += 1
+        else:
+            hospital.transfer_admissions += 1
+    if icu:
+        if math.isnan(patient.icu_time):
+            hospital.icu_admissions += 1
+        elif patient.readmitted:
+            hospital.icu_readmissions += 1
+        else:
+            hospital.transfer_icu_admissions += 1
+
+
+def find(queue: list[QueueEntry], key: tuple[int, float, int], patient: Patient) -> int:
+    """The patient's place in a queue, by bisection on the key it was queued under."""
+    i = bisect.bisect_left(queue, key)
+    if i < len(queue) and queue[i][3] is patient:
+        return i
+    raise LookupError(f"patient {patient.patient_id} is not in the queue")

@@ -197,6 +197,11 @@ class CareNetwork(Protocol):
 
     now: float
     policy: CarePolicy
+    results_from: float  # the clock's hour at which the reported period starts
+    reporting: bool  # whether the clock is in the reported period (past any warm-up)
+
+    def log_stay(self, patient: Patient, facility: int, bed: int) -> None:
+        """Record the bed segment of ``patient`` that ends now (it began at ``bed_since``)."""
 
     def schedule(self, time: float, kind: int, patient: Patient) -> None:
         """Put an event for a patient on the calendar (or its death, if that comes first)."""

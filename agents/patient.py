@@ -34,6 +34,7 @@ class Patient(mesa.Agent):
     plan_time = math.nan  # the event booked for the patient, had death not come first
     plan_kind = 0
     bed = Bed.NONE
+    bed_since = math.nan  # when the patient took the bed it lies in
     epoch = 0  # the stamp of its live calendar entry (0: none)
     wait_since = math.nan
     waited_hours = 0.0

@@ -37,6 +37,7 @@ PATIENT_ATTRIBUTE_FIELDS: list[tuple[str, pa.DataType]] = [
     *protocol.PATIENT_FIELDS,
     ("facility", pa.int32()),
     ("bed", pa.int8()),
+    ("bed_since", pa.float64()),
     ("wait_since", pa.float64()),
     ("decision", pa.string()),
     ("depart_reason", pa.string()),
@@ -62,8 +63,10 @@ _ATTRIBUTE_DTYPE = np.dtype(
 COUNTERS = (
     "arrivals",
     "admissions",
+    "transfer_admissions",
     "icu_admissions",
     "intermediate_admissions",
+    "transfer_icu_admissions",
     "transfers_out",
     "transfers_in",
     "deaths",
@@ -72,9 +75,10 @@ COUNTERS = (
     "icu_requests_withdrawn",
     "discharges",
     "teleconsults",
+    "teleconsults_answered",
     "treated_locally",
 )
-LOGS = ("patients_log", "transfers_log", "referrals_log", "timeseries_log")
+LOGS = ("patients_log", "transfers_log", "referrals_log", "timeseries_log", "stays_log")
 INBOX_PARTS = ("board", "transfers", "referrals", "answers")
 
 
@@ -392,6 +396,7 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
         p = Patient.from_state(model, row)
         p.facility = row["facility"]
         p.bed = row["bed"]
+        p.bed_since = math.nan if row["bed_since"] is None else row["bed_since"]
         p.wait_since = math.nan if row["wait_since"] is None else row["wait_since"]
         p.decision = row["decision"] or ""
         p.depart_reason = row["depart_reason"] or ""

@@ -139,10 +139,13 @@ class CourseTables:
 class DemandModel:
     """Intensity profiles and arrival generation for one run."""
 
-    def __init__(self, demand: Demand, start: dt.datetime, seed: int) -> None:
+    def __init__(
+        self, demand: Demand, start: dt.datetime, seed: int, warmup_hours: float = 0.0
+    ) -> None:
         self.demand = demand
-        self.start = start
+        self.start = start  # the clock's hour 0 (the scenario's start less any warm-up)
         self.seed = int(seed)
+        self.warmup_hours = float(warmup_hours)  # surges' days count from after the warm-up
         self.courses = CourseTables.from_demand(demand)
         weekly = np.asarray(demand.weekly_profile, dtype=np.float64)
         self._weekly = weekly / weekly.mean()
@@ -185,7 +188,11 @@ class DemandModel:
             if surge.regions and region not in surge.regions and country not in surge.regions:
                 continue
             factor = _surge_factor(
-                hours / 24.0, surge.start_day, surge.ramp_days, surge.plateau_days, surge.factor
+                (hours - self.warmup_hours) / 24.0,
+                surge.start_day,
+                surge.ramp_days,
+                surge.plateau_days,
+                surge.factor,
             )
             cols = [i for i, name in enumerate(c.names) if name in surge.conditions]
             weights[:, cols] *= factor[:, None]

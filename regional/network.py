@@ -30,6 +30,7 @@ from geodata.odmatrix import RoadMinutes, match_matrix, road_catchments, transfe
 from geodata.places import load_places
 from geodata.sectors import COUNTRY_SECTORS, SectorMix, sector_mix
 from geodata.travel import TravelRules, leg_codes, nearest_by_travel, place_settings
+from regional.census import census_loads
 from regional.demand import CourseTables, DemandModel, PlaceTable
 from regional.intermediate import add_intermediate_care, split_nurses, unit_need
 from regional.partition import partition
@@ -674,7 +675,7 @@ def _floats(values: np.ndarray) -> tuple[float, ...]:
 
 def demand_model(scenario: Scenario) -> DemandModel:
     """The arrival generator of a scenario."""
-    return DemandModel(scenario.demand, scenario.start, scenario.seed)
+    return DemandModel(scenario.demand, scenario.clock_start, scenario.seed, scenario.warmup_hours)
 
 
 FACILITY_SPEC_COLUMNS = (
@@ -749,6 +750,11 @@ def shard_specs(network: Network) -> list[ShardSpec]:
     road = _road_by_source(network, directory)
     e = s.equipment
     staffing = StaffingRules.from_scenario(s)
+    clock = s.clock_start
+    warmup = s.warmup_hours  # days of the scenario count from its start, after the warm-up
+    loads, patience = (
+        census_loads(network) if s.capacity.start == "steady" else (None, np.zeros((0, 2)))
+    )
     specs = []
     for shard in range(s.shards):
         own = f[f["shard"] == shard].sort_values("facility_id")
@@ -758,7 +764,19 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 facilities={c: own[c].to_numpy() for c in FACILITY_SPEC_COLUMNS},
                 places=all_points.take(np.flatnonzero(shard_of_point == shard)),
                 hospitals=directory,
-                horizon_hours=s.hours,
+                horizon_hours=s.simulated_hours,
+                results_from_hours=s.warmup_hours,
+                census_start=s.capacity.start,
+                census_load=(
+                    loads[own["facility_id"].to_numpy()]
+                    if loads is not None
+                    else np.zeros((0, 0, 0))
+                ),
+                census_patience=(
+                    patience[own["facility_id"].to_numpy()]
+                    if loads is not None
+                    else np.zeros((0, 2))
+                ),
                 window_hours=s.window_hours,
                 sample_hours=s.sample_hours,
                 seed=s.seed,
@@ -767,10 +785,10 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 dispatch_hours=s.care.transfer_dispatch_minutes / 60.0,
                 max_transfer_minutes=s.care.max_transfer_hours * 60.0,
                 max_transfers=s.care.max_transfers_per_patient,
-                start_hour_of_week=s.start.weekday() * 24.0
-                + s.start.hour
-                + s.start.minute / 60.0
-                + s.start.second / 3600.0,
+                start_hour_of_week=clock.weekday() * 24.0
+                + clock.hour
+                + clock.minute / 60.0
+                + clock.second / 3600.0,
                 min_tier_icu=min_tier_icu,
                 travel=network.travel,
                 ventilator_mtbf_hours=s.equipment.ventilator_mtbf_hours,
@@ -789,8 +807,8 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                 oxygen_reserve_hours=e.oxygen_reserve_hours,
                 oxygen_outages=tuple(
                     (
-                        o.start_day * 24.0,
-                        (o.start_day + o.days) * 24.0,
+                        warmup + o.start_day * 24.0,
+                        warmup + (o.start_day + o.days) * 24.0,
                         o.supply_share,
                         tuple(o.regions),
                     )

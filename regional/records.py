@@ -35,6 +35,9 @@ PATIENT_LOG_SCHEMA = pa.schema(
         ("icu_denied", pa.bool_()),
         ("readmitted", pa.bool_()),
         ("died_waiting", pa.bool_()),
+        # the episode's last wait ended without the bed it waited for: still waiting at the
+        # end, died waiting, or its ICU request ended (a censored wait)
+        ("wait_censored", pa.bool_()),
     ]
 )
 # A transfer as logged by its sender: the message less the patient it carries.
@@ -53,6 +56,19 @@ TRANSFER_LOG_SCHEMA = pa.schema(
 )
 # A referral as logged by the hub that answered it: the answer message itself.
 REFERRAL_LOG_SCHEMA = pa.schema(list(ANSWER_SCHEMA))
+# One bed segment: a patient in one bed of one facility, from the moment it took the bed to the
+# moment it left it (NaN: still in it at the end). Hours since the clock's start; a segment of
+# the starting census began before hour 0. A facility's occupancy at a sample time t is the
+# number of its segments with start < t <= end (events at t come after the sample).
+STAY_LOG_SCHEMA = pa.schema(
+    [
+        ("patient_id", pa.int64()),
+        ("facility_id", pa.int32()),
+        ("bed", pa.int8()),  # 1 ward, 2 ICU (agents.pathway.Bed)
+        ("start_time", pa.float64()),
+        ("end_time", pa.float64()),
+    ]
+)
 TIMESERIES_LOG_SCHEMA = pa.schema(
     [
         ("facility_id", pa.int32()),

@@ -36,9 +36,10 @@ KEY_RESULTS = (
     ("peak_icu_occupancy", "Peak ICU occupancy", "{:.1%}"),
     ("mean_ward_occupancy", "Mean ward occupancy", "{:.1%}"),
     ("mean_icu_occupancy", "Mean ICU occupancy", "{:.1%}"),
-    ("boarded", "Patients who waited for a bed", "{:,}"),
-    ("mean_wait_hours", "Mean wait for a bed (h)", "{:.2f}"),
-    ("p95_wait_hours", "95th percentile wait (h)", "{:.2f}"),
+    ("waited_patients", "Patients who waited (for a bed or at a post)", "{:,}"),
+    ("waits_censored", "  of them, waits that ended without the bed", "{:,}"),
+    ("wait_hours_mean", "  mean wait, censored waits so far (h)", "{:.2f}"),
+    ("wait_hours_p95", "  95th percentile wait, censored so far (h)", "{:.2f}"),
     ("in_system", "Still in the system at the end", "{:,}"),
 )
 
@@ -66,7 +67,9 @@ class ConsoleReporter:
                 transient=False,
             )
             self._progress.__enter__()
-            self._task = self._progress.add_task("run", total=self.scenario.days, patients=0)
+            self._task = self._progress.add_task(
+                "run", total=self.scenario.days + self.scenario.warmup_days, patients=0
+            )
         return self
 
     def __exit__(

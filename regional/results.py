@@ -23,7 +23,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from regional.demand import CENSUS_ID_BASE
 from regional.records import PATIENT_LOG_SCHEMA
 from regional.scenario import scenario_to_dict
 
@@ -32,8 +31,9 @@ if TYPE_CHECKING:
 
     from regional.network import Network
 
-RESULTS_SCHEMA_VERSION = 1
-TABLES = ("facilities", "places", "timeseries", "patients", "transfers", "referrals")
+RESULTS_SCHEMA_VERSION = 2
+TABLES = ("facilities", "places", "timeseries", "patients", "transfers", "referrals", "stays")
+BED_NAMES = ("none", "ward", "icu", "intermediate")  # by agents.pathway.Bed
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 FACILITY_COLUMNS = (
     "facility_id",
@@ -127,9 +127,15 @@ def assemble_results(
     The shards' tables are taken out of ``shard_tables`` as they are merged, and every step
     replaces one column at a time, so a run's largest table is held about once, not once per
     step (a year of Latin America has 32 million patient rows).
+
+    A warm-up (``warmup_days``) is left out: the time series, transfers and referrals start at
+    the scenario's start, the patients and stays that ended before it are dropped, and the
+    patients who arrived before it (the starting census too) are ``carried_over``: in the
+    tables, in the occupancy, out of the counts of episodes.
     """
     scenario = network.scenario
-    start = scenario.start
+    start = scenario.clock_start
+    since = scenario.warmup_hours
     f = network.facilities
 
     def take(name: str) -> list[pa.Table]:
@@ -137,6 +143,10 @@ def assemble_results(
 
     surge = take("surge_actions")[0]  # every shard holds the same record
     patients = pa.concat_tables([*take("patients"), _in_transit_patients(in_transit)])
+    patients = _reported(patients, "end_time", since, keep_null=True)
+    patients = patients.append_column(
+        "carried_over", pc.less(patients.column("arrival_time"), since)
+    )
     names = pa.array(network_condition_names(network), pa.string())
     patients = patients.set_column(4, "condition", names.take(patients.column("condition")))
     patients = _with_times(
@@ -146,7 +156,7 @@ def assemble_results(
 
     transfers = _with_times(
         _sorted(
-            pa.concat_tables(take("transfers")),
+            _reported(pa.concat_tables(take("transfers")), "depart_time", since),
             [("depart_time", "ascending"), ("patient_id", "ascending")],
         ),
         ("depart_time", "arrive_time"),
@@ -154,13 +164,14 @@ def assemble_results(
     )
     referrals = _with_times(
         _sorted(
-            pa.concat_tables(take("referrals")),
+            _reported(pa.concat_tables(take("referrals")), "request_time", since),
             [("request_time", "ascending"), ("patient_id", "ascending")],
         ),
         ("request_time", "answer_time"),
         start,
     )
-    timeseries = _timeseries(network, take("timeseries"))
+    timeseries = _timeseries(network, [_reported(t, "time", since) for t in take("timeseries")])
+    stays = _stays(take("stays"), since, start)
     facilities = _facilities(network, take("facility_counters"), timeseries)
     timeseries = _with_times(timeseries, ("time",), start)
 
@@ -171,6 +182,7 @@ def assemble_results(
         "patients": patients,
         "transfers": transfers,
         "referrals": referrals,
+        "stays": stays,
     }
     summary = summarize(tables, f)
     episodes = summary["patients"]
@@ -219,6 +231,31 @@ def _surge_summary(surge: pa.Table) -> list[dict[str, Any]]:
     ]
 
 
+def _reported(table: pa.Table, column: str, since: float, keep_null: bool = False) -> pa.Table:
+    """The rows of ``table`` whose ``column`` (hours) is in the reported period (``since`` on);
+    rows with no value stay when ``keep_null``."""
+    if since <= 0:
+        return table
+    values = table.column(column)
+    keep = pc.greater_equal(values, since)
+    if keep_null:
+        keep = pc.or_kleene(keep, pc.is_null(values, nan_is_null=True))
+    return table.filter(pc.fill_null(keep, False))
+
+
+def _stays(parts: list[pa.Table], since: float, start: dt.datetime) -> pa.Table:
+    """Bed segments (``regional.records.STAY_LOG_SCHEMA``) in the reported period, by patient
+    and start, with the bed named and UTC times."""
+    table = _reported(pa.concat_tables(parts), "end_time", since, keep_null=True)
+    table = _sorted(
+        table,
+        [("patient_id", "ascending"), ("start_time", "ascending"), ("end_time", "ascending")],
+    )
+    bed = pa.array(BED_NAMES, pa.string()).take(table.column("bed").cast(pa.int32()))
+    table = table.set_column(table.schema.get_field_index("bed"), "bed", bed)
+    return _with_times(table, ("start_time", "end_time"), start)
+
+
 def network_condition_names(network: Network) -> list[str]:
     """Condition names by code, as the demand model numbers them."""
     from regional.demand import CourseTables
@@ -238,6 +275,7 @@ def _in_transit_patients(in_transit: pa.Table) -> pa.Table:
     columns["final_facility"] = in_transit.column("to_facility")
     columns["end_time"] = pa.nulls(n, pa.float64())
     columns["died_waiting"] = pa.array([False] * n, pa.bool_())
+    columns["wait_censored"] = pa.array([False] * n, pa.bool_())
     columns["outcome"] = pa.array(["in_system"] * n, pa.string())
     return pa.table([columns[f.name] for f in PATIENT_LOG_SCHEMA], schema=PATIENT_LOG_SCHEMA)
 
@@ -364,15 +402,25 @@ def _facilities(network: Network, counters: list[pa.Table], timeseries: pa.Table
 
 
 def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str, Any]:
-    """The key results of a run, network-wide."""
+    """The key results of a run, network-wide, over the reported period.
+
+    Counts of episodes (patients, admissions, teleconsults, waits) are of the episodes that
+    arrived in it; outcomes (deaths, discharges) and occupancy are of everyone in it, the
+    patients carried over from the start or the warm-up too. Waits are of every episode that
+    waited for a bed or at a post: a wait that ended without the bed it waited for (still
+    waiting at the end, died waiting, ICU request ended) is censored and counts with the hours
+    waited until then, so the wait figures are lower bounds where waits are censored.
+    """
     p = tables["patients"]
-    episode = pc.less(p.column("patient_id"), CENSUS_ID_BASE)
+    episode = pc.invert(p.column("carried_over"))
     # only the columns needed: a filtered copy of the whole table would double the memory
-    episodes = p.select(["admit_time", "icu_time", "teleconsulted", "waited_hours"]).filter(episode)
+    episodes = p.select(
+        ["admit_time", "icu_time", "teleconsulted", "waited_hours", "wait_censored"]
+    ).filter(episode)
     outcome = p.column("outcome")
     admitted = episodes.filter(pc.is_valid(episodes.column("admit_time")))
-    needed_bed = admitted
-    waits = needed_bed.column("waited_hours").to_numpy(zero_copy_only=False)
+    waited = episodes.filter(pc.greater(episodes.column("waited_hours"), 0.0))
+    waits = waited.column("waited_hours").to_numpy(zero_copy_only=False)
     ts = tables["timeseries"]
     by_time = ts.group_by("time").aggregate(
         [
@@ -405,7 +453,7 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
     waiting = by_time.column("waiting_sum").to_numpy()
     return {
         "patients": episodes.num_rows,
-        "census_patients": p.num_rows - episodes.num_rows,
+        "carried_over_patients": p.num_rows - episodes.num_rows,
         "admissions": admitted.num_rows,
         "icu_admissions": int(pc.sum(pc.is_valid(episodes.column("icu_time"))).as_py() or 0),
         "transfers": tables["transfers"].num_rows,
@@ -432,16 +480,33 @@ def summarize(tables: dict[str, pa.Table], facilities: pd.DataFrame) -> dict[str
         ),
         "mean_intermediate_occupancy": _round(np.mean(middle)) if has_middle else None,
         "peak_waiting": int(waiting.max()) if len(waiting) else 0,
-        "boarded": int((waits > 0).sum()),
+        "boarded": int(pc.sum(pc.is_valid(waited.column("admit_time"))).as_py() or 0),
         "nurse_hours_short": _round(pc.sum(ts.column("nurse_hours_short")).as_py() or 0.0),
-        "mean_wait_hours": _round(float(np.mean(waits))) if len(waits) else 0.0,
-        "p95_wait_hours": _round(float(np.percentile(waits, 95))) if len(waits) else 0.0,
+        **_waits(waits, waited.column("wait_censored").to_numpy(zero_copy_only=False)),
         "mean_ventilator_availability": _ventilator_availability(ts),
         "hospital_hours_short_of_oxygen": _hours_short_of_oxygen(ts),
         "peak_waiting_at_posts": int(at_posts.max()) if len(at_posts) else 0,
         "post_waited_hours": _round(float(np.nansum(post_hours))),
         "hospitals": int((facilities["kind"] == "hospital").sum()),
         "clinics": int((facilities["kind"] == "clinic").sum()),
+    }
+
+
+def _waits(hours: np.ndarray, censored: np.ndarray) -> dict[str, Any]:
+    """The wait distribution over every episode that waited, censored waits included."""
+    n = len(hours)
+
+    def q(share: float) -> float:
+        return _round(float(np.percentile(hours, share))) if n else 0.0
+
+    return {
+        "waited_patients": n,
+        "waits_censored": int(np.sum(censored)),
+        "wait_hours_mean": _round(float(np.mean(hours))) if n else 0.0,
+        "wait_hours_p50": q(50),
+        "wait_hours_p90": q(90),
+        "wait_hours_p95": q(95),
+        "wait_hours_max": _round(float(np.max(hours))) if n else 0.0,
     }
 
 

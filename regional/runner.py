@@ -81,6 +81,7 @@ class SerialBackend:
 
     def __init__(self) -> None:
         self.shards: list[ShardModel] = []
+        self.census_seconds = 0.0
 
     def start(
         self,
@@ -93,6 +94,7 @@ class SerialBackend:
         demand = demand_model(scenario)
         policy = care_policy(scenario)
         self.shards = [ShardModel(spec, demand, policy) for spec in specs]
+        self.census_seconds = sum(shard.census_seconds for shard in self.shards)
         return [shard.board() for shard in self.shards]
 
     def restore(
@@ -226,7 +228,9 @@ def run_scenario(
     backend = backend or SerialBackend()
     network = network or build_network(scenario)
     built = time.perf_counter()
+    specifying = time.process_time()
     specs = shard_specs(network)
+    specs_cpu = time.process_time() - specifying
     shard_of_facility = network.shard_of_facility
     n = scenario.shards
     compute = 0.0
@@ -234,7 +238,7 @@ def run_scenario(
     cadence = CheckpointCadence.of(scenario) if checkpoints is not None else None
     refusing = False  # the disk refused the last checkpoint
     stamp = fingerprint(scenario)
-    windows = math.ceil(scenario.hours / scenario.window_hours - 1e-9)
+    windows = math.ceil(scenario.simulated_hours / scenario.window_hours - 1e-9)
     try:
         first = 0
         if (
@@ -282,7 +286,9 @@ def run_scenario(
                     Progress(
                         window=window + 1,
                         windows=windows,
-                        simulated_hours=min((window + 1) * scenario.window_hours, scenario.hours),
+                        simulated_hours=min(
+                            (window + 1) * scenario.window_hours, scenario.simulated_hours
+                        ),
                         patients=patients,
                         live=sum(s.live for s in stats),
                         in_transit=sum(i.transfers.num_rows for i in inboxes),
@@ -300,6 +306,10 @@ def run_scenario(
         "cpu_seconds": round(time.process_time() - began_cpu + _worker_cpu(backend), 3),
         "build_seconds": round(built - began_wall, 3),
         "start_seconds": round(started - built, 3),
+        # of the start, CPU: the shards' specifications (the steady start's offered loads
+        # among them) and, where the shards are in this process, drawing the census
+        "specs_seconds": round(specs_cpu, 3),
+        "census_seconds": round(float(getattr(backend, "census_seconds", 0.0)), 3),
         "simulate_seconds": round(ended - started, 3),
         "shard_compute_seconds": round(compute, 3),
         "exchange_seconds": round(max(exchange, 0.0), 3),

@@ -433,11 +433,28 @@ class Capacity(_Strict):
         description="base share of rostered nurses absent on a day, unplanned (sickness "
         "mostly); planned leave is in staffing.staff_per_post (assumption)",
     )
+    # The starting census. ``steady``: each hospital starts in the network's own stationary
+    # state (regional.census: its demand's offered load, a queue with impatient patients and
+    # overflow to neighbours, conditions by bed-days, stays seen at a random instant), so a
+    # short run reports no start-up transient. ``fixed``: every hospital at the initial_*
+    # occupancies, conditions drawn by their share of episodes.
+    start: Literal["steady", "fixed"] = Field(
+        default="steady",
+        description="starting census: steady (the network's stationary state, method: "
+        "offered loads, Erlang A with overflow, regional/census.py) or fixed (the initial_* "
+        "occupancies)",
+    )
     initial_ward_occupancy: float = Field(
-        default=0.70, ge=0, le=1, description="census at start; CL non-ICU 71% (LATAM.md)"
+        default=0.70,
+        ge=0,
+        le=1,
+        description="census at start with start: fixed; CL non-ICU 71% (LATAM.md)",
     )
     initial_icu_occupancy: float = Field(
-        default=0.80, ge=0, le=1, description="census at start; CL critical beds >84% (LATAM.md)"
+        default=0.80,
+        ge=0,
+        le=1,
+        description="census at start with start: fixed; CL critical beds >84% (LATAM.md)",
     )
     extra_beds: list[ExtraBeds] = Field(default_factory=list)
 
@@ -1126,6 +1143,13 @@ class Scenario(_Strict):
     description: str = Field(default="", description="one line on what the scenario is")
     start: dt.datetime = Field(description="the run's start, UTC unless a time zone is given")
     days: float = Field(default=30.0, gt=0, le=3660, description="length of the run in days")
+    warmup_days: float = Field(
+        default=0.0,
+        ge=0,
+        le=3660,
+        description="days simulated before the start that the results leave out, 0 by default "
+        "(method: the steady start needs none); the run starts warmup_days before start",
+    )
     seed: int = Field(
         default=42, ge=0, lt=2**63, description="the seed of every random stream of the run"
     )
@@ -1203,16 +1227,48 @@ class Scenario(_Strict):
             data["demand"] = demand
         return data
 
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_shorter(cls, value: float, info: ValidationInfo) -> float:
+        days = info.data.get("days")
+        if days is not None and value >= days:
+            raise ValueError(
+                f"a warm-up of {value:g} days is not shorter than the run's {days:g} days; "
+                "lower warmup_days or add days"
+            )
+        return value
+
     @model_validator(mode="after")
     def _windows_fit(self) -> Scenario:
         if self.window_hours > self.days * 24:
             raise ValueError("window_hours is longer than the run; lower it or add days")
+        warmup = self.warmup_days * 24.0
+        if warmup and abs(warmup / self.window_hours - round(warmup / self.window_hours)) > 1e-9:
+            raise ValueError(
+                f"warmup_days: {self.warmup_days:g} days is not a whole number of windows of "
+                f"{self.window_hours:g} h; choose a warm-up the window divides"
+            )
         return self
 
     @property
     def hours(self) -> float:
-        """Length of the run in hours."""
+        """Length of the reported run in hours (the warm-up not included)."""
         return self.days * 24.0
+
+    @property
+    def warmup_hours(self) -> float:
+        """Hours simulated before the reported run starts."""
+        return self.warmup_days * 24.0
+
+    @property
+    def simulated_hours(self) -> float:
+        """Hours simulated: the warm-up, then the reported run."""
+        return (self.warmup_days + self.days) * 24.0
+
+    @property
+    def clock_start(self) -> dt.datetime:
+        """The moment the simulation's clock reads 0: ``start`` less the warm-up."""
+        return self.start - dt.timedelta(days=self.warmup_days)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,11 +33,12 @@ from agents.pathway import Bed, Need
 from agents.patient import TRAVELLING_FIELDS
 from geodata.travel import TravelRules, haversine_km, trip_minutes
 from regional import protocol
-from regional.demand import BLOCK_HOURS, CENSUS_ID_BASE, DemandModel, PlaceTable
+from regional.demand import BLOCK_HOURS, DemandModel, PlaceTable
 from regional.equipment import OxygenSupply, VentilatorFleet
 from regional.records import (
     PATIENT_LOG_SCHEMA,
     REFERRAL_LOG_SCHEMA,
+    STAY_LOG_SCHEMA,
     TIMESERIES_LOG_SCHEMA,
     TRANSFER_LOG_SCHEMA,
     ColumnBuffer,
@@ -126,6 +127,14 @@ class ShardSpec:
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     surge: tuple[SurgeRule, ...] = ()  # the scenario's surge actions
+    # the clock's hour at which the reported period starts (after the warm-up)
+    results_from_hours: float = 0.0
+    # the starting census: "steady" from census_load, "fixed" at the initial_* occupancies
+    census_start: str = "fixed"
+    # offered load of each own facility by condition and segment kind (regional.census)
+    census_load: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    # patience per mean stay of each own facility's waiting patients, ward and ICU
+    census_patience: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
 class ShardModel(mesa.Model):
@@ -140,6 +149,8 @@ class ShardModel(mesa.Model):
         self.policy = policy
         self.now = 0.0
         self.window = 0
+        self.results_from = spec.results_from_hours
+        self.reporting = spec.results_from_hours <= 0.0
         self._heap: list[tuple[float, int, int, int, Patient]] = []
         # every calendar entry gets its own stamp: two entries never tie up to the patient,
         # not even a lapsed one of a patient who left and the entry of the same patient back
@@ -182,6 +193,8 @@ class ShardModel(mesa.Model):
         self.transfers_log = ColumnBuffer(TRANSFER_LOG_SCHEMA)
         self.referrals_log = ColumnBuffer(REFERRAL_LOG_SCHEMA)
         self.timeseries_log = ColumnBuffer(TIMESERIES_LOG_SCHEMA)
+        self.stays_log = ColumnBuffer(STAY_LOG_SCHEMA)
+        self._stay_row = self.stays_log.append
         self._out_transfers = ColumnBuffer(protocol.TRANSFER_SCHEMA)
         self._out_referrals = ColumnBuffer(protocol.REFERRAL_SCHEMA)
         self._out_answers = ColumnBuffer(protocol.ANSWER_SCHEMA)
@@ -202,9 +215,14 @@ class ShardModel(mesa.Model):
             Event.DIE: self._die,
         }
         self._update_ventilators(0)
+        self.census_seconds = 0.0  # building the starting census, CPU
         if census:
+            from regional.census import admit_census
+
+            began = time.process_time()
             with collector_deferred():
-                self._admit_census()
+                admit_census(self)
+            self.census_seconds = time.process_time() - began
 
     # -- Mesa's agent registry ----------------------------------------------------------------
 
@@ -268,78 +286,9 @@ class ShardModel(mesa.Model):
         self.surge = SurgeActions(self.spec.surge, self.spec.hospitals)
         self.surge_ventilators = np.zeros(len(self.hospitals), dtype=np.int64)
 
-    def _admit_census(self) -> None:
-        """Fill each hospital to its starting occupancy with patients already in their stay."""
-        courses = self.demand.courses
-        share = courses.share / courses.share.sum()
-        for hospital in self.hospitals:
-            fid = hospital.facility_id
-            n_ward = round(self.spec.initial_ward_occupancy * hospital.ward_staffed)
-            n_icu = round(self.spec.initial_icu_occupancy * hospital.icu_staffed)
-            n_middle = round(self.spec.initial_icu_occupancy * hospital.intermediate_staffed)
-            n = n_ward + n_icu + n_middle
-            if n == 0:
-                continue
-            rng = self.demand.census_stream(fid)
-            u = rng.random((n, 6))
-            condition = np.minimum(
-                np.searchsorted(np.cumsum(share), u[:, 0], side="right"), len(share) - 1
-            )
-            critical = np.arange(n) >= n_ward
-            middle = np.arange(n) >= n_ward + n_icu  # intermediate care: no ventilator
-            icu = critical & ~middle
-            ventilator = icu & (u[:, 1] < courses.p_ventilator[condition])
-            mean = np.where(
-                critical,
-                np.where(
-                    ventilator,
-                    courses.stay_ventilated_hours[condition],
-                    courses.stay_icu_hours[condition],
-                ),
-                courses.stay_ward_hours[condition],
-            )
-            remaining = self.demand.residual_stay(u[:, 2], u[:, 3], mean)
-            stepdown_mean = np.maximum(courses.stay_stepdown_hours[condition], 1e-9)
-            stepdown = np.where(
-                critical & (courses.stay_stepdown_hours[condition] > 0),
-                self.demand.los_quantile(u[:, 5], stepdown_mean),
-                0.0,
-            )
-            death_clock = -np.log1p(-u[:, 4])
-            for k in range(n):
-                # a census patient is ventilated only while the hospital has a ventilator free
-                ventilated = bool(ventilator[k]) and (
-                    hospital.ventilators_in_use < hospital.ventilators
-                )
-                patient = Patient(
-                    self,
-                    CENSUS_ID_BASE | (fid << 20) | k,
-                    self._place_of[fid],
-                    int(condition[k]),
-                    1 if ventilated else (2 if critical[k] else 3),
-                    2 if critical[k] else 1,
-                    ventilated,
-                    float(remaining[k]),
-                    math.nan,
-                    0.0,
-                    float(death_clock[k]),
-                    1.0,
-                    0.0,
-                    0.0,
-                    fid,
-                    False,
-                    float(stepdown[k]),
-                )
-                self.census_patients += 1
-                if middle[k]:
-                    hospital.admit_intermediate(patient)
-                    hospital.intermediate_admissions -= 1
-                elif icu[k]:
-                    hospital.admit_icu(patient)
-                    hospital.icu_admissions -= 1
-                else:
-                    hospital.admit_ward(patient)
-                hospital.admissions -= 1  # a census patient was admitted before the run
+    def place_of(self, facility_id: int) -> int:
+        """The place a facility of this shard stands in."""
+        return int(self._place_of[facility_id])
 
     # -- the network interface used by agents -------------------------------------------------
 
@@ -390,6 +339,10 @@ class ShardModel(mesa.Model):
         if short and patient.facility in short and self.policy.on_oxygen(patient):
             patient.hazard_rate += self.policy.no_oxygen_hazard_per_hour
 
+    def log_stay(self, patient: Patient, facility: int, bed: int) -> None:
+        """Record the bed segment of ``patient`` at ``facility`` that ends now."""
+        self._stay_row((patient.patient_id, facility, bed, patient.bed_since, self.now))
+
     def finish(self, patient: Patient, outcome: str, at: float | None = None) -> None:
         """Log the finished episode (at ``at``, default now) and let the patient agent go."""
         self._log_patient(patient, outcome, self.now if at is None else at)
@@ -416,8 +369,11 @@ class ShardModel(mesa.Model):
         self.set_risk(patient, Bed.NONE)
         patient.hazard_rate = self.policy.hazard_rate(patient, Bed.NONE, True)
         arrive = now + self.spec.dispatch_hours + minutes / 60.0
+        # the message reaches the destination at the window's end: the patient arrives then
+        # if the trip is shorter
+        arrived = max(arrive, self._window_end)
         self.transfers_log.append(
-            (patient.patient_id, source.facility_id, destination, now, arrive, reason)
+            (patient.patient_id, source.facility_id, destination, now, arrived, reason)
         )
         self._out_transfers.append(
             (
@@ -461,6 +417,7 @@ class ShardModel(mesa.Model):
         end = min((window + 1) * self.spec.window_hours, self.spec.horizon_hours)
         self.window = window
         self.now = start
+        self.reporting = start >= self.results_from - 1e-9
         self._window_end = end
         self._open_bucket = window + 1
         later = self._later.pop(window, None)
@@ -702,7 +659,7 @@ class ShardModel(mesa.Model):
         referrals = self._out_referrals.take(protocol.REFERRAL_SCHEMA)
         answers = self._out_answers.take(protocol.ANSWER_SCHEMA)
         self._flush_samples()
-        for log in (self.patients_log, self.transfers_log, self.referrals_log):
+        for log in (self.patients_log, self.transfers_log, self.referrals_log, self.stays_log):
             log.flush()
         waiting = sum(h.waiting_without_bed + h.in_ed for h in self.hospitals) + sum(
             c.present for c in self.clinics
@@ -777,9 +734,10 @@ class ShardModel(mesa.Model):
             self._arriving -= 1
             at = patient.hazard_since + (patient.death_clock - patient.hazard) / patient.hazard_rate
             hospital = self._hospital(patient)
-            hospital.deaths += 1
-            if patient.need == Need.ICU:
-                hospital.died_waiting += 1
+            if self.reporting:
+                hospital.deaths += 1
+                if patient.need == Need.ICU:
+                    hospital.died_waiting += 1
             self.finish(patient, Outcome.DIED, min(at, self.now))
             return
         self.facilities[patient.facility].die(patient)
@@ -1014,6 +972,7 @@ class ShardModel(mesa.Model):
                 and p.need == Need.ICU
                 and p.bed != Bed.ICU
                 and p.bed != Bed.INTERMEDIATE,
+                p.waiting or p.icu_denied,
             )
         )
 
@@ -1029,6 +988,10 @@ class ShardModel(mesa.Model):
         """Log every patient still here as ``in_system`` (end of the run)."""
         for patient in list(self.agents_by_type.get(Patient, [])):
             self._log_patient(patient, Outcome.IN_SYSTEM, math.nan)
+            if patient.bed != Bed.NONE:  # a stay still going on: no end
+                self._stay_row(
+                    (patient.patient_id, patient.facility, patient.bed, patient.bed_since, math.nan)
+                )
             facility = self.facilities[patient.facility]
             if isinstance(facility, RuralClinic) and patient.waiting:
                 facility.close_wait(patient)
@@ -1041,6 +1004,7 @@ class ShardModel(mesa.Model):
             "transfers": self.transfers_log,
             "referrals": self.referrals_log,
             "timeseries": self.timeseries_log,
+            "stays": self.stays_log,
         }
         for name, log in logs.items():
             yield name, log.take()
@@ -1057,15 +1021,18 @@ class ShardModel(mesa.Model):
                     "facility_id": fac.facility_id,
                     "arrivals": fac.arrivals,
                     "admissions": fac.admissions if is_hospital else 0,
+                    "transfer_admissions": fac.transfer_admissions if is_hospital else 0,
                     "icu_admissions": fac.icu_admissions if is_hospital else 0,
                     "intermediate_admissions": fac.intermediate_admissions if is_hospital else 0,
+                    "transfer_icu_admissions": fac.transfer_icu_admissions if is_hospital else 0,
                     "transfers_out": fac.transfers_out,
                     "transfers_in": fac.transfers_in if is_hospital else 0,
                     "deaths": fac.deaths,
                     "icu_readmissions": fac.icu_readmissions if is_hospital else 0,
                     "died_waiting": fac.died_waiting,
                     "icu_requests_withdrawn": fac.icu_requests_withdrawn if is_hospital else 0,
-                    "teleconsults": fac.teleconsults,
+                    "teleconsults": 0 if is_hospital else fac.teleconsults,
+                    "teleconsults_answered": fac.teleconsults_answered if is_hospital else 0,
                     "treated_locally": 0 if is_hospital else fac.treated_locally,
                     "post_waited_hours": 0.0 if is_hospital else fac.waited_hours,
                 }

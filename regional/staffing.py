@@ -77,9 +77,13 @@ class StaffingRules:
     def from_scenario(cls, scenario: Scenario) -> StaffingRules:
         """The rules of a validated scenario."""
         c, s = scenario.capacity, scenario.staffing
-        start: dt.datetime = scenario.start
+        start: dt.datetime = scenario.clock_start
+        warmup = scenario.warmup_hours  # days of the scenario count from its start
         switches = sorted(
-            ((sw.start_day * 24.0, STANDARDS.index(sw.standard)) for sw in s.standard_from_day),
+            (
+                (warmup + sw.start_day * 24.0, STANDARDS.index(sw.standard))
+                for sw in s.standard_from_day
+            ),
             key=lambda x: x[0],
         )
         return cls(

@@ -111,7 +111,7 @@ def scenario(**overrides: Any) -> Scenario:
         "name": "test",
         "days": 5,
         "demand": FLAT_DEMAND,
-        "capacity": {"initial_ward_occupancy": 0.0, "initial_icu_occupancy": 0.0},
+        "capacity": {"start": "fixed", "initial_ward_occupancy": 0.0, "initial_icu_occupancy": 0.0},
     }
     return load_scenario(base, **overrides)
 

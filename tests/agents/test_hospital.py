@@ -20,6 +20,9 @@ class Calendar(mesa.Model):
     def __init__(self) -> None:
         super().__init__(seed=1)
         self.now = 0.0
+        self.results_from = 0.0
+        self.reporting = True
+        self.stays: list[tuple[int, int, int, float, float]] = []
         self.events: list[tuple[float, int, int]] = []
         self.finished: list[tuple[int, str]] = []
         self.policy = CarePolicy(
@@ -53,6 +56,9 @@ class Calendar(mesa.Model):
         patient.hazard_rate = self.policy.hazard_rate(
             patient, patient.bed if bed is None else bed, patient.on_ventilator
         )
+
+    def log_stay(self, patient: Patient, facility: int, bed: int) -> None:
+        self.stays.append((patient.patient_id, facility, bed, patient.bed_since, self.now))
 
     def finish(self, patient: Patient, outcome: str, at: float | None = None) -> None:
         self.finished.append((patient.patient_id, outcome))

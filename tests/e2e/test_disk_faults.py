@@ -88,10 +88,10 @@ def test_a_disk_that_fills_mid_run_keeps_the_last_good_checkpoint_to_resume(
     args = (*RUN, "--shards", "2", "--set", "checkpoint_every_windows=2")
     reference = regional(*args, "--out", "reference", cwd=tmp_path)
     assert reference.returncode == 0, reference.stderr
-    # 3 MB hold the work area and the first checkpoint (window 2), not the later ones (each
+    # 5 MB hold the work area and the first checkpoint (window 2), not the later ones (each
     # checkpoint holds the logs so far, and two are on disk while one is committed), nor the
     # results beside the last good one
-    disk = small_disk("3m")
+    disk = small_disk("5m")
     out = disk / "out"
     done = regional(*args, "--out", str(out), cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -28,7 +28,7 @@ ARGS = [
     "--set",
     "checkpoint_every_windows=6",
 ]
-TABLES = ("patients", "transfers", "referrals", "timeseries", "facilities")
+TABLES = ("patients", "transfers", "referrals", "timeseries", "facilities", "stays")
 
 
 def _same_tables(a: Path, b: Path) -> None:
