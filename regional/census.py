@@ -456,9 +456,23 @@ def admit_census(model: ShardModel) -> None:
     loads = model.spec.census_load
     rows = {int(fid): i for i, fid in enumerate(model.spec.facilities["facility_id"].tolist())}
     stays = _segment_stays(model.demand.courses)
+    given = model.spec.census_given
+    given_ids = given["facility_id"] if given else np.zeros(0, dtype=np.int64)
     for hospital in model.hospitals:
         rng = model.demand.census_stream(hospital.facility_id)
         drawn: Iterable[tuple[Patient, int, float]]
+        mine = given_ids == hospital.facility_id
+        if mine.any():
+            from regional.snapshot.start import given_patients
+
+            drawn, waiting = given_patients(
+                model, hospital, {c: v[mine] for c, v in given.items()}, rng
+            )
+            for patient, bed, age in drawn:
+                _admit(model, hospital, patient, bed, age)
+            for patient in waiting:
+                _board(model, hospital, patient)
+            continue
         if steady:
             row = rows[hospital.facility_id]
             drawn = _steady_patients(
@@ -468,6 +482,15 @@ def admit_census(model: ShardModel) -> None:
             drawn = _fixed_patients(model, hospital, rng)
         for patient, bed, age in drawn:
             _admit(model, hospital, patient, bed, age)
+
+
+def _board(model: ShardModel, hospital: Hospital, patient: Patient) -> None:
+    """A census patient waiting for a bed asks for one now (admitted if one is free)."""
+    model.census_patients += 1
+    if patient.need == Need.ICU:
+        hospital.request_icu(patient)
+    else:
+        hospital.request_ward(patient)
 
 
 def _admit(model: ShardModel, hospital: Hospital, patient: Patient, bed: int, age: float) -> None:

@@ -70,6 +70,7 @@ class Network:
     # rows read and rows left out as bad rows (registry files only)
     epidemic: pd.DataFrame | None = None  # per place and day: infections, expected admissions
     epidemic_per_point: np.ndarray | None = None  # expected admissions, demand points x days
+    census: pd.DataFrame | None = None  # the census the run starts from (regional.snapshot)
 
     @property
     def shard_of_facility(self) -> np.ndarray:
@@ -365,6 +366,11 @@ def assemble(
         epidemic = epidemic_admissions(scenario, places, demand)
     _apply_extra_beds(scenario, facilities)
     _staff(scenario, facilities)
+    census = None
+    if scenario.census is not None:
+        from regional.snapshot.network import census_for
+
+        census, filled["census"] = census_for(scenario, facilities)
     facilities["remote"] = leg_codes(
         facilities["setting"].to_numpy(), facilities["region"].to_numpy()
     )
@@ -403,6 +409,7 @@ def assemble(
     work = np.where(clinic, load * CLINIC_EPISODE_WORK, load)
     facilities["shard"] = partition(facilities, work, scenario.shards)
     network = Network(scenario, places, facilities, demand, travel, filled, road=road)
+    network.census = census
     if epidemic is not None:
         network.epidemic_per_point, network.epidemic = epidemic
     return network
@@ -819,9 +826,21 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                     int(i): road[int(i)] for i in own["facility_id"].to_numpy() if int(i) in road
                 },
                 surge=SurgeRule.all_of(s),
+                census_given=_own_census(network, own["facility_id"].to_numpy()),
             )
         )
     return specs
+
+
+def _own_census(network: Network, own: np.ndarray) -> dict[str, np.ndarray]:
+    """The census rows of a shard's facilities, column by column (empty without a census)."""
+    from regional.snapshot.start import CENSUS_FIELDS
+
+    census = network.census
+    if census is None:
+        return {}
+    mine = census[census["facility_id"].isin(own)]
+    return {c: mine[c].to_numpy() for c in CENSUS_FIELDS}
 
 
 def _road_by_source(

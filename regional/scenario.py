@@ -1089,6 +1089,17 @@ class Epidemic(_Strict):
     neighbours: int = Field(default=20, ge=1, le=500, description="places a place mixes with")
 
 
+class Census(_Strict):
+    """Start from the network's real census at the run's start (``regional.snapshot``)."""
+
+    path: str = Field(description="CSV, Parquet or FHIR R4 JSON; $VARIABLES and relative paths")
+    form: Literal["patients", "facilities", "fhir"] | None = Field(
+        default=None,
+        description="per patient, per facility or a FHIR Bundle (None: from the file: .json is "
+        "FHIR, a table with bed_type per patient, one with counts per facility)",
+    )
+
+
 class SurgeAction(_Strict):
     """A response of the network, fired by a day or by ICU pressure, after a lead time
     (``regional.surge``)."""
@@ -1206,6 +1217,10 @@ class Scenario(_Strict):
     data: Data | None = None
     epidemic: Epidemic | None = None
     surge_actions: list[SurgeAction] = Field(default_factory=list)
+    census: Census | None = Field(
+        default=None,
+        description="the census the run starts from; hospitals it omits start in steady state",
+    )
 
     @field_validator("start")
     @classmethod
@@ -1237,6 +1252,14 @@ class Scenario(_Strict):
                 "lower warmup_days or add days"
             )
         return value
+
+    @model_validator(mode="after")
+    def _census_at_start(self) -> Scenario:
+        if self.census is not None and self.warmup_days > 0:
+            raise ValueError(
+                "census: a run from a census starts at the census's time; set warmup_days to 0"
+            )
+        return self
 
     @model_validator(mode="after")
     def _windows_fit(self) -> Scenario:
@@ -1438,6 +1461,7 @@ def _read_file(path: Path) -> dict[str, Any]:
             f"{path}: expected a mapping of keys to values, got {type(data).__name__}"
         )
     _resolve_paths(data.get("data"), path.parent, path)
+    _resolve_paths(data.get("census"), path.parent, path, "census")
     return data
 
 

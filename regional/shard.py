@@ -127,6 +127,8 @@ class ShardSpec:
     # a routing engine's minutes by own source facility: (hospital directory rows, minutes)
     road_minutes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     surge: tuple[SurgeRule, ...] = ()  # the scenario's surge actions
+    # a real census of own facilities (regional.snapshot.start.CENSUS_FIELDS); empty: none
+    census_given: dict[str, np.ndarray] = field(default_factory=dict)
     # the clock's hour at which the reported period starts (after the warm-up)
     results_from_hours: float = 0.0
     # the starting census: "steady" from census_load, "fixed" at the initial_* occupancies
