@@ -183,17 +183,23 @@ class Hospital(mesa.Agent):
         if from_icu:
             self.fill_icu()
 
+    def _leave_ward_for_critical_care(self, patient: Patient, now: float) -> bool:
+        """A patient about to take an ICU or intermediate bed stops waiting and, if escalated
+        from a ward bed, leaves it; whether it came from one."""
+        patient.stop_waiting(now)
+        if patient.bed != Bed.WARD:
+            return False
+        self.network.log_stay(patient, self.facility_id, Bed.WARD)
+        self.ward_occupied -= 1
+        if self._ward_oxygen[patient.condition]:
+            self.ward_on_oxygen -= 1
+        return True
+
     def admit_intermediate(self, patient: Patient) -> None:
         """Put an ICU-level patient who needs no ventilator in an intermediate-care bed, freeing
         the ward bed of an escalated patient."""
         now = self.network.now
-        patient.stop_waiting(now)
-        from_ward = patient.bed == Bed.WARD
-        if from_ward:
-            self.network.log_stay(patient, self.facility_id, Bed.WARD)
-            self.ward_occupied -= 1
-            if self._ward_oxygen[patient.condition]:
-                self.ward_on_oxygen -= 1
+        from_ward = self._leave_ward_for_critical_care(patient, now)
         count_admission(self, patient, icu=False, to_hospital=not from_ward)
         if patient.arrival_time >= self.network.results_from:
             self.intermediate_admissions += 1
@@ -212,13 +218,7 @@ class Hospital(mesa.Agent):
     def admit_icu(self, patient: Patient) -> None:
         """Put the patient in an ICU bed, freeing the ward bed of an escalated patient."""
         now = self.network.now
-        patient.stop_waiting(now)
-        from_ward = patient.bed == Bed.WARD
-        if from_ward:
-            self.network.log_stay(patient, self.facility_id, Bed.WARD)
-            self.ward_occupied -= 1
-            if self._ward_oxygen[patient.condition]:
-                self.ward_on_oxygen -= 1
+        from_ward = self._leave_ward_for_critical_care(patient, now)
         count_admission(self, patient, icu=True, to_hospital=not from_ward)
         self.icu_occupied += 1
         if patient.ventilator and not patient.on_ventilator:

@@ -21,6 +21,11 @@ COURSE = {
 
 
 def _run(actions: list[dict[str, Any]], shards: int = 1, **extra: Any) -> Any:
+    scn, net = _setup(actions, shards, **extra)
+    return run_scenario(scn, network=net)
+
+
+def _setup(actions: list[dict[str, Any]], shards: int = 1, **extra: Any) -> tuple[Any, Any]:
     scn = scenario(
         days=12,
         shards=shards,
@@ -38,7 +43,7 @@ def _run(actions: list[dict[str, Any]], shards: int = 1, **extra: Any) -> Any:
         {"place": 0, "ward_beds": 80, "icu_beds": 4, "ward_nurses": 67, "icu_nurses": 10},
         {"place": 1, "ward_beds": 60, "icu_beds": 3, "ward_nurses": 50, "icu_nurses": 8},
     ]
-    return run_scenario(scn, network=network(scn, places, make_facilities(rows, places)))
+    return scn, network(scn, places, make_facilities(rows, places))
 
 
 def _icu_beds(result: Any) -> pd.DataFrame:
@@ -133,23 +138,7 @@ def test_surge_actions_give_the_same_tables_at_two_shards_and_after_a_resume(
     for name in ("patients", "transfers", "timeseries"):
         assert one.tables[name].equals(two.tables[name]), name
     straight = _run(actions, checkpoint_every_windows=60)
-    scn = scenario(
-        days=12,
-        surge_actions=actions,
-        checkpoint_every_windows=60,
-        **{
-            "demand.admissions_per_1000_year": 50.0,
-            "demand.conditions": COURSE,
-            "care.max_transfers_per_patient": 0,
-        },
-    )
-    places = make_places([(-70.6, -33.4, 150_000), (-71.6, -33.0, 90_000)])
-    # nurses for exactly their beds at 6 ward and 2 ICU patients a nurse, 5 people a post
-    rows = [
-        {"place": 0, "ward_beds": 80, "icu_beds": 4, "ward_nurses": 67, "icu_nurses": 10},
-        {"place": 1, "ward_beds": 60, "icu_beds": 3, "ward_nurses": 50, "icu_nurses": 8},
-    ]
-    net = network(scn, places, make_facilities(rows, places))
+    scn, net = _setup(actions, checkpoint_every_windows=60)
     run_scenario(scn, network=net, checkpoints=tmp_path)
     assert checkpoint.committed_window(tmp_path) == 120
     resumed = run_scenario(scn, network=net, checkpoints=tmp_path, resume=True)
