@@ -40,7 +40,7 @@ COUNTRY_SECTORS: dict[str, dict[str, Sector]] = {
             source="beds and ICU beds: CNES 2025 (OpenDataSUS Hospitais e Leitos), SUS beds "
             "350,077 of 518,544 and SUS ICU beds 31,766 of 63,917; people: derived from the "
             "CFM ICU rates, 21.3 per 100k overall = 10.4 (SUS) x s + 48.4 (private) x (1 - s), "
-            "s = 0.713; admissions: 11.6M SUS admissions (2017, LATAM.md) over those people",
+            "s = 0.713; admissions: 11.6M SUS admissions (2017, docs/sources.md) over those people",
         ),
         "supplementary": Sector(
             bed_share=0.325,
@@ -78,7 +78,7 @@ COUNTRY_SECTORS: dict[str, dict[str, Sector]] = {
             admissions_per_1000_year=52.2,
             source="beds: CLUES c. 2018, IMSS's 5,989 of Mexico City's 20,984 hospital beds "
             "(ICU beds alike, assumption); people: assumption; admissions: the public "
-            "system's 47 per 1,000 Mexicans (16,000 a day, 2018, LATAM.md) over the 90% of "
+            "system's 47 per 1,000 Mexicans (16,000 a day, 2018, docs/sources.md) over the 90% of "
             "them that its three sectors cover",
         ),
         "issste": Sector(

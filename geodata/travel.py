@@ -35,9 +35,9 @@ class TravelRules:
             (assumption).
         speed_rural_kmh: speed of a longer trip on the road network (assumption).
         speed_remote_kmh: speed of a trip to or from a remote place by road (Mexico: about
-            26 km/h, 286 km in more than 11 h, IMSS-Bienestar 2025, LATAM.md).
+            26 km/h, 286 km in more than 11 h, IMSS-Bienestar 2025, docs/sources.md).
         speed_river_kmh: speed of a trip to or from a remote place of ``RIVER_REGIONS``
-            (the Amazon by river: about 14 km/h, 60 km in 4.2 h, LATAM.md).
+            (the Amazon by river: about 14 km/h, 60 km in 4.2 h, docs/sources.md).
         urban_radius_km: trips this short are urban.
         handover_minutes: fixed time to dispatch, load and hand over (assumption).
     """

@@ -39,8 +39,8 @@ from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
 from regional.staffing import StaffingRules, nominal_staffed
 from regional.surge import SurgeRule
 
-# Hospital admissions per 1,000 people per year (LATAM.md): BR 56 (11.6M SUS admissions, 2017),
-# MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
+# Hospital admissions per 1,000 people per year (docs/sources.md): BR 56 (11.6M SUS admissions,
+# 2017), MX 47 (16,000 a day, 2018), CL 85 (discharges, 2021); elsewhere the LAC-11 average, 51.2.
 # The three countries' runs take their sectors' rates instead (geodata.sectors), which come
 # back to these figures for the sectors they count.
 ADMISSIONS_PER_1000_YEAR = {"BR": 56.0, "MX": 47.0, "CL": 85.0}

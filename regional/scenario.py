@@ -77,8 +77,8 @@ class Condition(_Strict):
         "34%, ERICC)",
     )
     # After the ICU a patient steps down to a ward bed. ORCHESTRA's Brazilian general ICUs: 9.6%
-    # died in the ICU and 14.3% in hospital (LATAM.md), so (14.3 - 9.6) / (100 - 9.6) = 5.2% of
-    # ICU survivors die on the ward after it (derived). The stay is an assumption.
+    # died in the ICU and 14.3% in hospital (docs/sources.md), so (14.3 - 9.6) / (100 - 9.6) =
+    # 5.2% of ICU survivors die on the ward after it (derived). The stay is an assumption.
     los_stepdown_days: float = Field(
         default=4.0, ge=0, le=120, description="ward stay after the ICU (assumption; 0: none)"
     )
@@ -98,10 +98,10 @@ class Condition(_Strict):
 
 
 def _default_conditions() -> dict[str, Condition]:
-    # Shares, ICU and mortality shares: assumptions anchored on LATAM.md (general ICU mortality
-    # 9.6%, ventilated 34%, ORCHESTRA/ERICC; ICU LOS between the median of 2 days in private
-    # ICUs and the 11.3-day mean in Rio's regulated public ICUs; general ALOS 4.0 days, MX OECD;
-    # pneumonia/influenza 5.3-9.4 days, SIH-SUS).
+    # Shares, ICU and mortality shares: assumptions anchored on docs/sources.md (general ICU
+    # mortality 9.6%, ventilated 34%, ORCHESTRA/ERICC; ICU LOS between the median of 2 days in
+    # private ICUs and the 11.3-day mean in Rio's regulated public ICUs; general ALOS 4.0 days,
+    # MX OECD; pneumonia/influenza 5.3-9.4 days, SIH-SUS).
     return {
         "respiratory": Condition(
             share=0.16,
@@ -163,7 +163,7 @@ def _default_conditions() -> dict[str, Condition]:
     }
 
 
-# An epidemic's hospitalised patients (a COVID-like wave, LATAM.md): 36.1% of 322,817 COVID
+# An epidemic's hospitalised patients (a COVID-like wave, docs/sources.md): 36.1% of 322,817 COVID
 # hospitalisations in Brazil reached an ICU and 56% of ICU patients were ventilated (Ranzani et
 # al., Lancet Respir Med 2021;9:407; PROADI-SUS); COVID ICU mortality 59% (Ranzani). Stays and
 # the ward mortality are assumptions.
@@ -243,28 +243,28 @@ class Demand(_Strict):
         description="relative demand Monday..Sunday (assumption)",
     )
     respiratory_season_amplitude: float = Field(
-        default=0.4, ge=0, le=10, description="peak over trough, CL +40% (LATAM.md)"
+        default=0.4, ge=0, le=10, description="peak over trough, CL +40% (docs/sources.md)"
     )
     season_peak_day_south: int = Field(
         default=185,
         ge=1,
         le=366,
         description="day of the year of the respiratory peak south of the equatorial band (CL and "
-        "southern BR: June-July, LATAM.md)",
+        "southern BR: June-July, docs/sources.md)",
     )
     season_peak_day_north: int = Field(
         default=30,
         ge=1,
         le=366,
         description="day of the year of the respiratory peak north of the band (MX: peak "
-        "January-February, LATAM.md)",
+        "January-February, docs/sources.md)",
     )
     season_peak_day_equatorial: int = Field(
         default=105,
         ge=1,
         le=366,
         description="day of the year of the respiratory peak within the band (near the equator "
-        "the wave starts in March-April, Alonso 2007, LATAM.md)",
+        "the wave starts in March-April, Alonso 2007, docs/sources.md)",
     )
     equatorial_band_deg: float = Field(
         default=8.0,
@@ -353,7 +353,7 @@ class Capacity(_Strict):
         gt=0,
         le=50,
         description="hospital beds, ICU included, per 1,000 people (None: BR 2.1, CL 1.9, MX 1.0, "
-        "OECD/LATAM.md)",
+        "OECD/docs/sources.md)",
     )
     icu_beds_per_100k: float | None = Field(
         default=None,
@@ -448,13 +448,13 @@ class Capacity(_Strict):
         default=0.70,
         ge=0,
         le=1,
-        description="census at start with start: fixed; CL non-ICU 71% (LATAM.md)",
+        description="census at start with start: fixed; CL non-ICU 71% (docs/sources.md)",
     )
     initial_icu_occupancy: float = Field(
         default=0.80,
         ge=0,
         le=1,
-        description="census at start with start: fixed; CL critical beds >84% (LATAM.md)",
+        description="census at start with start: fixed; CL critical beds >84% (docs/sources.md)",
     )
     extra_beds: list[ExtraBeds] = Field(default_factory=list)
 
@@ -631,7 +631,7 @@ class Care(_Strict):
         gt=0,
         le=96,
         description="longest transfer trip in hours a regulation centre arranges (BR: remote "
-        "trips above 1,000 km and 20 h, Arch Public Health 2022, LATAM.md)",
+        "trips above 1,000 km and 20 h, Arch Public Health 2022, docs/sources.md)",
     )
     max_transfers_per_patient: int = Field(
         default=2, ge=0, le=20, description="after these, a patient waits where they are"
@@ -681,7 +681,7 @@ class Care(_Strict):
     )
     # Regulation centres send critical trauma and cardiac patients to referral hospitals
     # (trauma surgery, haemodynamics); a general hospital's ICU takes the rest. Assumption:
-    # LATAM.md has no figure for the tier a condition needs.
+    # docs/sources.md has no figure for the tier a condition needs.
     min_tier_icu: dict[str, Tier] = Field(
         default_factory=lambda: dict[str, Tier](cardiac="regional", trauma="regional"),
         description="lowest hospital tier an ICU-need patient of a condition is transferred "
@@ -829,7 +829,7 @@ class Telemedicine(_Strict):
         description="how ward-level cases are teleconsulted (assumption: they cannot wait days)",
     )
     # Chile's Hospital Digital: asynchronous specialist answer in about 5 days (El Mercurio,
-    # LATAM.md)
+    # docs/sources.md)
     async_answer_hours: float = Field(
         default=120.0,
         gt=0,
@@ -916,7 +916,7 @@ class Geography(_Strict):
         gt=0,
         le=300,
         description="mean travel speed to or from remote places by road, km/h (MX: 286 km in "
-        "over 11 h, about 26 km/h, IMSS-Bienestar, LATAM.md)",
+        "over 11 h, about 26 km/h, IMSS-Bienestar, docs/sources.md)",
     )
     speed_river_kmh: float = Field(
         default=14.0,
@@ -924,7 +924,7 @@ class Geography(_Strict):
         le=300,
         description="mean travel speed to or from remote places of the Amazon states reached by "
         "river (geodata.travel.RIVER_REGIONS), km/h (60 km in 4.2 h, about 14 km/h, Rev Pan-Amaz "
-        "Saude 2020, LATAM.md)",
+        "Saude 2020, docs/sources.md)",
     )
     clinic_max_access_minutes: float = Field(
         default=45.0,
