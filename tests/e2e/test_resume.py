@@ -120,7 +120,7 @@ def test_resume_of_something_else_is_refused(tmp_path: Path) -> None:
 
 
 def test_bad_scenario_leaves_no_work_area(tmp_path: Path) -> None:
-    done = regional("run", "chile", "--shards", "1000", "--out", "x", cwd=tmp_path)
+    done = regional("run", "chile", "--shards", "4096", "--out", "x", cwd=tmp_path)
     assert done.returncode == 2
     assert "shards" in done.stderr
     assert not any(tmp_path.iterdir())
