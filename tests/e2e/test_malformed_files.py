@@ -308,7 +308,7 @@ def test_a_swapped_mexican_file_is_called_swapped_not_out_of_range(tmp_path: Pat
     )
     scenario = _scenario()
     scenario["base"] = "mexico"
-    scenario["geography"] = {"countries": ["MX"]}
+    scenario["geography"] = {"countries": ["MX"], "sectors": None}  # the file's own hospitals
     line = _refused(_run(scenario, tmp_path), tmp_path, "row 2, column 'lat'")
     assert "look swapped" in line and "out of range" not in line
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geodata.facilities import COUNTRY_RULES
 from tests.e2e.test_cli import ROOT
 from tests.e2e.test_cli import regional as regional_cli
 
@@ -304,14 +305,17 @@ def test_chile_beds_come_from_national_figures(run_example: Callable[[str], Path
     people = int(_table(run, "places")["population"].sum())
     hospitals = facilities[facilities["kind"] == "hospital"]
     clinics = facilities[facilities["kind"] == "clinic"]
-    assert int(hospitals["icu_beds"].sum()) == round(people * 14.0 / 1e5)  # CL per 100,000
-    beds = int((hospitals["ward_beds"] + hospitals["icu_beds"]).sum())
+    cl = COUNTRY_RULES["CL"]
+    assert int(hospitals["icu_beds"].sum()) == round(people * cl.icu_beds_per_100k / 1e5)
+    middle = round(people * cl.intermediate_beds_per_100k / 1e5)
+    assert int(hospitals["intermediate_beds"].sum()) == middle  # carved from the wards
+    beds = int((hospitals["ward_beds"] + hospitals["icu_beds"]).sum()) + middle
     assert beds == pytest.approx(people * 1.9 / 1000, rel=0.05)  # CL beds per 1,000
     assert (hospitals["ward_beds"] >= 10).all()
     assert (clinics[["ward_beds", "icu_beds", "ventilators"]] == 0).all().all()
     filled = _filled(run)
     assert filled["ward_beds"] == "229 of 229 hospitals, from 1.9 beds per 1,000 by tier"
-    assert filled["icu_beds"] == "229 hospitals, from 14.0 ICU beds per 100,000"
+    assert filled["icu_beds"] == f"229 hospitals, from {cl.icu_beds_per_100k} ICU beds per 100,000"
     assert filled["tier"] == "from the complexity level for 1343 facilities"
 
 
