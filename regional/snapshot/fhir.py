@@ -54,7 +54,8 @@ def read_bundle(path: Path, at: dt.datetime) -> pd.DataFrame:
     locations: dict[str, Any] = {}
     encounters: list[tuple[int, Any]] = []
     for i, entry in enumerate(bundle.entry or []):
-        resource = entry.resource  # type: ignore[attr-defined]
+        # typed loosely: fhir.resources' stubs differ between its releases
+        resource: Any = getattr(entry, "resource", None)
         kind = resource.get_resource_type() if resource is not None else None
         if kind == "Location":
             locations[f"Location/{resource.id}"] = resource
