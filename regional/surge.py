@@ -77,11 +77,16 @@ class SurgeRule:
         )
 
 
+def in_regions(rule: SurgeRule, directory: HospitalDirectory) -> np.ndarray:
+    """Which hospitals of the network (directory order) the action is about."""
+    if not rule.regions:
+        return np.ones(len(directory.facility_id), dtype=bool)
+    return np.isin(directory.region, rule.regions) | np.isin(directory.country, rule.regions)
+
+
 def shares(rule: SurgeRule, directory: HospitalDirectory) -> np.ndarray:
     """Beds each hospital of the network (directory order) takes of the action."""
-    where = np.ones(len(directory.facility_id), dtype=bool)
-    if rule.regions:
-        where = np.isin(directory.region, rule.regions) | np.isin(directory.country, rule.regions)
+    where = in_regions(rule, directory)
     out = np.zeros(len(where), dtype=np.int64)
     if rule.action == "add_ward_beds":
         rows = np.flatnonzero(where & (directory.ward_beds > 0))
@@ -102,18 +107,17 @@ class SurgeActions:
         self.rules = rules
         self.directory = directory
         n = len(rules)
+        # the hospitals with an ICU whose pressure each action reads
+        self.watched = [in_regions(r, directory) & (directory.icu_beds > 0) for r in rules]
         self.since = np.full(n, math.nan)  # since when the pressure has been above
         self.fired = np.full(n, math.nan)
         self.applied = np.zeros(n, dtype=bool)
         self.effective = np.full(n, math.nan)
 
-    def pressure(self, rule: SurgeRule, board_free: np.ndarray) -> float:
-        """ICU pressure over the rule's regions from the board (free ICU beds in column 1)."""
-        d = self.directory
-        where = d.icu_beds > 0
-        if rule.regions:
-            where &= np.isin(d.region, rule.regions) | np.isin(d.country, rule.regions)
-        beds = float(d.icu_beds[where].sum())
+    def pressure(self, j: int, board_free: np.ndarray) -> float:
+        """ICU pressure over action ``j``'s regions from the board (free ICU beds in column 1)."""
+        where = self.watched[j]
+        beds = float(self.directory.icu_beds[where].sum())
         if beds <= 0:
             return 0.0
         return 1.0 - float(board_free[where, 1].sum()) / beds
@@ -126,7 +130,7 @@ class SurgeActions:
                     if start >= rule.at_hour - 1e-9:
                         self.fired[j] = start
                 elif rule.pressure_above is not None:
-                    above = self.pressure(rule, board_free) > rule.pressure_above
+                    above = self.pressure(j, board_free) > rule.pressure_above
                     if not above:
                         self.since[j] = math.nan
                     else:

@@ -14,16 +14,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-EARTH_RADIUS_KM = 6371.0
+from geodata.travel import chord_to_km, unit_vectors
+
 REFERENCE_PEOPLE = 1_000_000.0
 REFERENCE_KM = 50.0
-
-
-def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lon_r, lat_r = np.radians(lon), np.radians(lat)
-    return np.column_stack(
-        [np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r), np.sin(lat_r)]
-    )
 
 
 def gravity_coupling(
@@ -41,11 +35,11 @@ def gravity_coupling(
     if n == 0:
         return sp.csr_matrix((0, 0))
     k = min(neighbours + 1, n)
-    points = _unit_vectors(np.asarray(lon, float), np.asarray(lat, float))
+    points = unit_vectors(lon, lat)
     chord, index = cKDTree(points).query(points, k=k)
     chord = np.asarray(chord).reshape(n, k)
     index = np.asarray(index).reshape(n, k)
-    km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+    km = chord_to_km(chord)
     people = np.asarray(population, float)[index] / REFERENCE_PEOPLE
     share = away_share * people * (REFERENCE_KM / np.maximum(km, min_km)) ** gamma
     share[index == np.arange(n)[:, None]] = 0.0

@@ -95,13 +95,12 @@ def season_peak_day(scenario: Scenario, country: str) -> int:
     return d.season_peak_day_north if country == "MX" else d.season_peak_day_south
 
 
-def mean_season_offset_days(amplitude: float) -> float:
+def mean_season_offset_days() -> float:
     """Days from the peak to where the season's multiplier equals its yearly mean.
 
     The season is ``1 + A * ((1 + cos(phase)) / 2) ** 2``, whose yearly mean of the bump is 3/8
     for any ``A``: the bump equals it where ``cos(phase) = 2 * sqrt(3/8) - 1``.
     """
-    del amplitude  # the crossing does not depend on the amplitude
     phase = math.acos(2.0 * math.sqrt(3.0 / 8.0) - 1.0)
     return phase / (2.0 * math.pi) * 365.25
 
@@ -127,7 +126,7 @@ def check_country(
     began = time.perf_counter()
     base = load_scenario(name, settings, seed=seed)
     peak = season_peak_day(base, country)
-    offset = mean_season_offset_days(base.demand.respiratory_season_amplitude)
+    offset = mean_season_offset_days()
     figures: dict[str, float] = {}
     runs = []
     for season, day in (("mean", peak + offset), ("peak", peak)):

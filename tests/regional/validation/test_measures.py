@@ -99,7 +99,7 @@ def test_structure_counts_and_quantiles() -> None:
 
 def test_the_mean_season_day_has_the_yearly_mean_multiplier() -> None:
     demand = DemandModel.__new__(DemandModel)
-    offset = mean_season_offset_days(0.4)
+    offset = mean_season_offset_days()
     bump_at = DemandModel._season_bump(demand, np.array([offset]), np.array([0.0]))[0]
     days = np.arange(0.0, 365.25, 0.01)
     yearly = DemandModel._season_bump(demand, days, np.zeros_like(days)).mean()
