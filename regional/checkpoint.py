@@ -112,8 +112,8 @@ def save(
             "fingerprint": fingerprint,
             "shard": model.spec.shard,
             "window": window,
-            "sample_index": model._sample_index,
-            "block": model._block,
+            "sample_index": model.sampler.index,
+            "block": model.feed.block,
             "census_patients": model.census_patients,
             "surge": model.surge.state(),
         }
@@ -212,7 +212,7 @@ def load(
         if tables[name].num_rows:
             buffer.chunks.append(tables[name])
         model.saved_log_rows[name] = tables[name].num_rows
-    model._sample_index = int(meta["sample_index"])
+    model.sampler.index = int(meta["sample_index"])
     model.census_patients = int(meta["census_patients"])
     inbox = protocol.Inbox(
         board=protocol.validate(tables["inbox_board"], "board"),
@@ -312,7 +312,7 @@ def _facilities_table(model: ShardModel) -> pa.Table:
     units = dict(
         zip(
             [h.facility_id for h in model.hospitals],
-            model.fleet.state_by_hospital(),
+            model.supplies.fleet.state_by_hospital(),
             strict=True,
         )
     )
@@ -323,7 +323,7 @@ def _facilities_table(model: ShardModel) -> pa.Table:
         [getattr(f, "ventilators_available", 0) for f in facilities], pa.int32()
     )
     rows = {h.facility_id: i for i, h in enumerate(model.hospitals)}
-    stock = model.oxygen.stock_litres
+    stock = model.supplies.oxygen.stock_litres
     columns["oxygen_litres"] = pa.array(
         [float(stock[rows[f.facility_id]]) if f.facility_id in rows else 0.0 for f in facilities],
         pa.float64(),
@@ -346,10 +346,10 @@ def _facilities_table(model: ShardModel) -> pa.Table:
 
 
 def _arrivals_table(model: ShardModel) -> pa.Table:
-    a = model._arrivals
+    a = model.feed.arrivals
     if not a:
         return pa.table({"_empty": pa.array([], pa.int8())})
-    return pa.table({name: values[model._arrival_next :] for name, values in a.items()})
+    return pa.table({name: values[model.feed.next_row :] for name, values in a.items()})
 
 
 # -- tables to state ----------------------------------------------------------------------------
@@ -384,9 +384,10 @@ def _restore_facilities(model: ShardModel, table: pa.Table) -> None:
             since = [math.nan if v is None else v for v in row["trigger_since"]]
             triggers[row["facility_id"]] = (row["trigger_active"], since)
     model.staffing.restore(triggers)
-    model.fleet.restore([units[h.facility_id] for h in model.hospitals])
-    model.oxygen.stock_litres = np.array([oxygen[h.facility_id] for h in model.hospitals])
-    model.oxygen.short = np.array([h.facility_id in model._no_oxygen for h in model.hospitals])
+    hospitals = model.hospitals
+    model.supplies.fleet.restore([units[h.facility_id] for h in hospitals])
+    model.supplies.oxygen.stock_litres = np.array([oxygen[h.facility_id] for h in hospitals])
+    model.supplies.oxygen.short = np.array([h.facility_id in model._no_oxygen for h in hospitals])
 
 
 def _restore_patients(model: ShardModel, table: pa.Table) -> None:
@@ -440,13 +441,13 @@ def _restore_patients(model: ShardModel, table: pa.Table) -> None:
 
 
 def _restore_arrivals(model: ShardModel, table: pa.Table, block: int) -> None:
-    model._block = block
-    model._arrival_next = 0
+    model.feed.block = block
+    model.feed.next_row = 0
     if "_empty" in table.column_names:
-        model._arrivals = {}
+        model.feed.arrivals = {}
         return
-    model._arrivals = {name: table.column(name).to_numpy() for name in table.column_names}
-    if "escalate_after_hours" in model._arrivals:
-        model._arrivals["escalate_after_hours"] = np.asarray(
-            model._arrivals["escalate_after_hours"], dtype=np.float64
+    model.feed.arrivals = {name: table.column(name).to_numpy() for name in table.column_names}
+    if "escalate_after_hours" in model.feed.arrivals:
+        model.feed.arrivals["escalate_after_hours"] = np.asarray(
+            model.feed.arrivals["escalate_after_hours"], dtype=np.float64
         )

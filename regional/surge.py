@@ -209,7 +209,7 @@ def apply(model: ShardModel, rule: SurgeRule, beds_by_row: np.ndarray) -> None:
             staffing.posts[i, 1] += moved + hired
             extra = round(k * rule.ventilators_per_bed)
             hospital.ventilators += extra
-            model.surge_ventilators[i] += extra
+            model.supplies.surge_ventilators[i] += extra
             hospital.set_ventilators_available(hospital.ventilators_available + extra)
         else:
             hospital.intermediate_beds += k

@@ -106,10 +106,10 @@ def test_a_transfer_goes_to_the_nearest_hospital_with_room_on_the_board(
     reach with room (ties by directory row), as a scan of every hospital would find it."""
     model = SPREAD
     board = np.array(free, dtype=np.int64)
-    model._board_free = board.copy()
-    model._claimed = {}
-    model._no_room = set()
-    minutes = model._minutes_from(source)
+    model.router.board_free = board.copy()
+    model.router.claimed = {}
+    model.router.no_room = set()
+    minutes = model.router.minutes_from(source)
     taken = np.zeros_like(board)
     limit = model.spec.max_transfer_minutes
     for icu, ventilated in requests:
@@ -123,7 +123,7 @@ def test_a_transfer_goes_to_the_nearest_hospital_with_room_on_the_board(
             ok &= board[:, 2] - taken[:, 2] > 0
         rows = np.flatnonzero(ok)
         expected = int(rows[np.lexsort((rows, minutes[rows]))][0]) if len(rows) else -1
-        got, got_minutes = model._choose_destination(source, patient)  # type: ignore[arg-type]
+        got, got_minutes = model.router.choose(source, patient)  # type: ignore[arg-type]
         if expected < 0:
             assert got == -1
             continue

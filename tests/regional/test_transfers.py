@@ -66,14 +66,15 @@ def test_a_minor_referral_goes_to_the_nearest_emergency_department_and_claims_no
         care_policy(scn),
         census=False,
     )
-    model._board_free = np.array([[0, 0, 0], [5, 5, 5]], dtype=np.int64)  # the near one is full
+    # the near one is full
+    model.router.board_free = np.array([[0, 0, 0], [5, 5, 5]], dtype=np.int64)
     minor = SimpleNamespace(n_transfers=0, need=Need.NONE, ventilator=False, condition=0)
     for _ in range(3):
-        assert model._choose_destination(2, minor)[0] == 0  # type: ignore[arg-type]
-    assert not any(model._claimed.values())  # the board's beds are left alone
+        assert model.router.choose(2, minor)[0] == 0  # type: ignore[arg-type]
+    assert not any(model.router.claimed.values())  # the board's beds are left alone
     ward = SimpleNamespace(n_transfers=0, need=Need.WARD, ventilator=False, condition=0)
-    assert model._choose_destination(2, ward)[0] == 1  # type: ignore[arg-type]
-    assert model._claimed[2] == {1: [1, 0, 0]}
+    assert model.router.choose(2, ward)[0] == 1  # type: ignore[arg-type]
+    assert model.router.claimed[2] == {1: [1, 0, 0]}
 
 
 def test_minor_referrals_reach_the_nearest_hospital_even_when_its_wards_are_full() -> None:
