@@ -458,8 +458,9 @@ def admit_census(model: ShardModel) -> None:
     stays = _segment_stays(model.demand.courses)
     given = model.spec.census_given
     given_ids = given["facility_id"] if given else np.zeros(0, dtype=np.int64)
+    keys = model.spec.facilities["stream_key"]
     for hospital in model.hospitals:
-        rng = model.demand.census_stream(hospital.facility_id)
+        rng = model.demand.census_stream(int(keys[rows[hospital.facility_id]]))
         drawn: Iterable[tuple[Patient, int, float]]
         mine = given_ids == hospital.facility_id
         if mine.any():

@@ -1,10 +1,11 @@
 """Episode arrivals from places: time-varying Poisson processes, generated per place and block.
 
-Each place owns its random stream for each block of ``BLOCK_HOURS`` (seeded by the run's seed,
-the place's index and the block number), so the arrivals of a place never depend on which shard
-generates them, nor on the window length. A block's arrivals are drawn at once: a Poisson count
-from the integrated intensity, onset times by inverting the cumulative intensity, and the
-patient's whole course (condition, needs, lengths of stay, risks) from one matrix of uniforms.
+Each demand point owns its random stream for each block of ``BLOCK_HOURS`` (seeded by the run's
+seed, the point's stable key and the block number), so the arrivals of a point never depend on
+which shard generates them, on the window length, or on the other points of the network. A
+block's arrivals are drawn at once: a Poisson count from the integrated intensity, onset times
+by inverting the cumulative intensity, and the patient's whole course (condition, needs,
+lengths of stay, risks) from one matrix of uniforms.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ CENSUS_ID_BASE = 1 << 62
 class PlaceTable:
     """The places one shard generates arrivals for (arrays aligned by row)."""
 
-    index: np.ndarray  # int64 index of the demand point in the network (its stream key)
+    index: np.ndarray  # int64 index of the demand point in the network (numbers its patients)
+    stream_key: np.ndarray  # int64 stable key of its random streams (place id, facility code)
     place_id: np.ndarray  # int64 GeoNames (or user) id of the place
     population: np.ndarray  # float64
     lat: np.ndarray
@@ -269,7 +271,9 @@ class DemandModel:
         counts = np.zeros(len(places), dtype=np.int64)
         draws: list[np.ndarray] = []
         for i in range(len(places)):
-            rng = np.random.default_rng([self.seed, _STREAM_PLACE, int(places.index[i]), block])
+            rng = np.random.default_rng(
+                [self.seed, _STREAM_PLACE, int(places.stream_key[i]), block]
+            )
             n = int(rng.poisson(expected[i]))
             if n >= 2**SEQ_BITS:
                 raise ValueError(
@@ -342,7 +346,9 @@ class DemandModel:
         counts = np.zeros(len(places), dtype=np.int64)
         draws = []
         for i in np.flatnonzero(cum[:, -1] > 0).tolist():
-            rng = np.random.default_rng([self.seed, _STREAM_EPIDEMIC, int(places.index[i]), block])
+            rng = np.random.default_rng(
+                [self.seed, _STREAM_EPIDEMIC, int(places.stream_key[i]), block]
+            )
             n = int(rng.poisson(cum[i, -1]))
             if n >= EPIDEMIC_SEQ:
                 raise ValueError("more than half a million epidemic admissions in a place-week")
@@ -452,9 +458,9 @@ class DemandModel:
         # a length-biased lognormal is lognormal with the mean scaled by 1 + cv^2
         return u_point * self.los_quantile(u_length, np.asarray(mean) * (1 + self.demand.los_cv**2))
 
-    def census_stream(self, facility_id: int) -> np.random.Generator:
-        """The random stream a facility draws its starting census from."""
-        return np.random.default_rng([self.seed, _STREAM_CENSUS, int(facility_id)])
+    def census_stream(self, facility_key: int) -> np.random.Generator:
+        """The random stream a facility draws its starting census from (by its stable key)."""
+        return np.random.default_rng([self.seed, _STREAM_CENSUS, int(facility_key)])
 
 
 def _surge_factor(

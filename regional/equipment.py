@@ -27,11 +27,15 @@ UNIT_BITS = 20
 
 
 class VentilatorFleet:
-    """Every ventilator of a shard's hospitals (given in the shard's order) and its state."""
+    """Every ventilator of a shard's hospitals (given in the shard's order) and its state.
+
+    A unit's draws are keyed by its hospital's stable key (``regional.streams.stable_keys`` of
+    the facility's code) and its number there.
+    """
 
     def __init__(
         self,
-        facility_ids: np.ndarray,
+        hospital_keys: np.ndarray,
         counts: np.ndarray,
         seed: int,
         mtbf_hours: float | None,
@@ -43,7 +47,7 @@ class VentilatorFleet:
         self.hospital = np.repeat(np.arange(len(counts)), counts)
         first = np.repeat(np.cumsum(counts) - counts, counts)
         unit = np.arange(len(self.hospital)) - first
-        self.keys = (np.asarray(facility_ids, dtype=np.int64)[self.hospital] << UNIT_BITS) | unit
+        self.keys = (np.asarray(hospital_keys, dtype=np.int64)[self.hospital] << UNIT_BITS) | unit
         self.n_hospitals = len(counts)
         self.seed = seed
         self.failure_rate = 0.0 if mtbf_hours is None else 1.0 / mtbf_hours

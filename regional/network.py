@@ -37,6 +37,7 @@ from regional.partition import partition
 from regional.scenario import Scenario, ScenarioError
 from regional.shard import TIER_RANK, HospitalDirectory, ShardSpec
 from regional.staffing import StaffingRules, nominal_staffed
+from regional.streams import key_uniforms, stable_keys
 from regional.surge import SurgeRule
 
 # Hospital admissions per 1,000 people per year (docs/sources.md): BR 56 (11.6M SUS admissions,
@@ -45,7 +46,6 @@ from regional.surge import SurgeRule
 # back to these figures for the sectors they count.
 ADMISSIONS_PER_1000_YEAR = {"BR": 56.0, "MX": 47.0, "CL": 85.0}
 ADMISSIONS_LAC_AVERAGE = 51.2
-GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 # What an episode that starts at a rural clinic costs a shard, in episodes that start at a
 # hospital: the clinic's part, the teleconsult messages, the transfer, and the hospital stay that
 # follows nearby. Brazil on two shards for 10 days: the shards' compute was 6.51 s and 7.43 s
@@ -335,6 +335,8 @@ def assemble(
     """
     places = places.reset_index(drop=True).copy()
     facilities = facilities.reset_index(drop=True).copy()
+    # random streams of a facility are keyed by its code, never by its row (docs/streams.md)
+    facilities["stream_key"] = stable_keys(facilities["code"].astype(str))
     if "setting" not in places:
         places["setting"] = place_settings(places)
     catch = assign_catchments(places, facilities, travel)
@@ -379,11 +381,12 @@ def assemble(
         offsets.reindex(facilities["place_id"].to_numpy()).fillna(0.0).to_numpy(dtype=np.float64)
     )
     clinic = facilities["kind"].to_numpy() == "clinic"
-    fid = facilities["facility_id"].to_numpy()
+    # which posts a coverage links: a fixed uniform of each post's code, so raising the
+    # coverage links more posts and a post added elsewhere changes no other post's link
     facilities["linked"] = (
         clinic
         & (facilities["hub_id"].to_numpy() >= 0)
-        & (np.mod(fid * GOLDEN, 1.0) < scenario.telemedicine.coverage)
+        & (key_uniforms(facilities["stream_key"].to_numpy()) < scenario.telemedicine.coverage)
     )
     daily = {
         kind: np.bincount(
@@ -420,7 +423,8 @@ def demand_points(
 ) -> pd.DataFrame:
     """Where episodes start: each place's people shared among the facilities of the town that
     serves it first, in proportion to their beds (a city with ten hospitals sends its patients
-    to all ten). Each row owns a random stream, keyed by its index.
+    to all ten). Each row owns a random stream, keyed by its place's id and its facility's code
+    (``stream_key``), and numbers its patients by its index.
     """
     served_by = facilities.set_index("facility_id").loc[places["facility_id"].to_numpy()]
     first = pd.DataFrame(
@@ -449,6 +453,13 @@ def demand_points(
     rows = rows.sort_values(["place_row", "facility_id"], kind="stable").reset_index(drop=True)
     rows["share"] = rows["weight"] / rows.groupby("place_row")["weight"].transform("sum")
     p = places.iloc[rows["place_row"].to_numpy()].reset_index(drop=True)
+    codes = facilities.set_index("facility_id")["code"].astype(str)
+    point_names = [
+        f"{place}:{code}"
+        for place, code in zip(
+            p["place_id"].tolist(), codes.loc[rows["facility_id"].to_numpy()].tolist(), strict=True
+        )
+    ]
     d = scenario.demand
     mixes = {c: sectors_of(scenario, c) for c in p["country"].unique()}
     rate = (
@@ -466,6 +477,8 @@ def demand_points(
             "utc_offset_hours": p["utc_offset_hours"].to_numpy(dtype=np.float64),
             "population": p["population"].to_numpy(dtype=np.float64) * rows["share"].to_numpy(),
             "facility_id": rows["facility_id"].to_numpy(dtype=np.int32),
+            # the point's random stream: its place's id and its facility's code (not its row)
+            "stream_key": stable_keys(point_names),
             "access_minutes": p["access_minutes"].to_numpy(dtype=np.float64),
             "hospital_rate_per_1000_year": rate.to_numpy(),
             # rural posts are public; hospital emergency visits are the sectors' people's
@@ -687,6 +700,7 @@ def demand_model(scenario: Scenario) -> DemandModel:
 
 FACILITY_SPEC_COLUMNS = (
     "facility_id",
+    "stream_key",
     "kind",
     "lon",
     "lat",
@@ -738,6 +752,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
     shard_of_point = f["shard"].to_numpy()[d["facility_id"].to_numpy()]
     all_points = PlaceTable(
         index=np.arange(len(d), dtype=np.int64),
+        stream_key=d["stream_key"].to_numpy(dtype=np.int64),
         place_id=d["place_id"].to_numpy(dtype=np.int64),
         population=d["population"].to_numpy(dtype=np.float64),
         lat=d["lat"].to_numpy(dtype=np.float64),

@@ -150,6 +150,7 @@ class Staffing:
 
     COLUMNS = (
         "facility_id",
+        "stream_key",
         "ward_beds",
         "icu_beds",
         "ward_nurses",
@@ -171,6 +172,7 @@ class Staffing:
         rules: StaffingRules,
         demand: DemandModel,
         facility_id: np.ndarray,
+        stream_key: np.ndarray,
         ward_beds: np.ndarray,
         icu_beds: np.ndarray,
         ward_nurses: np.ndarray,
@@ -188,6 +190,7 @@ class Staffing:
         self.rules = rules
         self.demand = demand
         self.facility_id = np.asarray(facility_id, dtype=np.int64)
+        self.stream_key = np.asarray(stream_key, dtype=np.int64)  # its absence draws' key
         self.beds = np.column_stack([ward_beds, icu_beds]).astype(np.int64)
         self.posts = np.column_stack([ward_nurses, icu_nurses]) / rules.staff_per_post
         self.offset = np.asarray(utc_offset_hours, dtype=np.float64)
@@ -278,7 +281,7 @@ class Staffing:
         share = r.absenteeism + r.respiratory_sensitivity * (self._relative_day(day) - 1.0)
         if r.noise_cv > 0:
             sigma = np.sqrt(np.log1p(r.noise_cv**2))
-            u = uniforms(r.seed, STREAM_ABSENCE, self.facility_id, day)
+            u = uniforms(r.seed, STREAM_ABSENCE, self.stream_key, day)
             share = share * np.exp(sigma * ndtri(u) - sigma**2 / 2.0)
         found = self._absent[day] = np.clip(share, 0.0, ABSENT_MAX)
         return found

@@ -26,8 +26,9 @@ class Supplies:
     def __init__(self, spec: ShardSpec, hospitals: Sequence[Hospital]) -> None:
         self.spec = spec
         self.hospitals = hospitals
+        f = spec.facilities
         self.fleet = VentilatorFleet(
-            np.array([h.facility_id for h in hospitals], dtype=np.int64),
+            f["stream_key"][f["kind"] == "hospital"],  # the units' draws: by the code's key
             np.array([h.ventilators for h in hospitals], dtype=np.int64),
             spec.seed,
             spec.ventilator_mtbf_hours,

@@ -86,8 +86,7 @@ def run_ensemble(
         t0 = time.perf_counter()
         built[s.name] = networks[s.name] if networks and s.name in networks else build_network(s)
         timings["build_seconds"][s.name] = round(time.perf_counter() - t0, 3)
-    if len(built) > 1:
-        check_same_network(built)
+    paired = check_same_network(built) if len(built) > 1 else {}
 
     run = executor(plan, built, workers, address)
     timings["start_seconds"] = run.start_seconds
@@ -126,6 +125,8 @@ def run_ensemble(
     timings["wall_seconds"] = round(time.perf_counter() - began, 3)
     timings["replications"] = replication_timings
     manifest = _manifest(plan, wanted, run.name, run.workers, timings, failures)
+    # the share of the base's expected episodes each other scenario draws alike (paired)
+    manifest["paired_demand_share"] = paired
     summarising = time.perf_counter()
     result = EnsembleResult.of(out, names, failures=failures, manifest=manifest)
     with guarded(out / "stats", "the summaries"):

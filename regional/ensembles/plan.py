@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from regional.scenario import Scenario
 
@@ -165,30 +166,44 @@ def check_scenarios(scenarios: Sequence[Scenario]) -> None:
                 )
 
 
-def check_same_network(networks: dict[str, Network]) -> None:
-    """Refuse scenarios whose networks differ in their facilities or demand points: a paired
-    comparison sets each facility and each place against itself."""
+def check_same_network(networks: dict[str, Network]) -> dict[str, float]:
+    """Refuse scenarios whose networks have other places: a paired comparison sets each place
+    against itself. Facilities may differ (a hospital added or closed): demand points keep
+    their streams by their place and first facility (docs/streams.md), so only the points of
+    the towns whose facilities changed draw other episodes.
+
+    Returns, for each scenario after the first, the share of the first's expected episodes
+    drawn from a demand point it shares at the same rate (1.0: every arriving episode is
+    paired; a point whose town's people are shared otherwise keeps its stream, not its rate).
+    """
     names = list(networks)
     base = networks[names[0]]
-    base_codes = base.facilities["code"].astype(str).tolist()
+    base_places = np.unique(base.places["place_id"].to_numpy())
+    paired: dict[str, float] = {}
     for name in names[1:]:
         other = networks[name]
-        codes = other.facilities["code"].astype(str).tolist()
-        if codes != base_codes:
-            extra = sorted(set(codes) - set(base_codes)) or sorted(set(base_codes) - set(codes))
-            example = f" (e.g. {extra[0]})" if extra else " (in another order)"
+        places = np.unique(other.places["place_id"].to_numpy())
+        if not np.array_equal(places, base_places):
+            extra = np.setdiff1d(places, base_places)
+            if not len(extra):
+                extra = np.setdiff1d(base_places, places)
             raise EnsembleError(
-                f"scenario {name!r}: its network has {len(codes)} facilities and "
-                f"{names[0]!r}'s {len(base_codes)}{example}; a paired comparison needs the same "
-                "network; compare scenarios on the same geography and data files"
+                f"scenario {name!r}: its network has {len(places)} places and "
+                f"{names[0]!r}'s {len(base_places)} (e.g. place {int(extra[0])} is in only one); "
+                "a paired comparison needs the same network of places; compare scenarios on the "
+                "same geography and place files"
             )
-        same_points = len(other.demand) == len(base.demand) and all(
-            np.array_equal(other.demand[c].to_numpy(), base.demand[c].to_numpy())
-            for c in ("place_id", "facility_id")
-        )
-        if not same_points:
-            raise EnsembleError(
-                f"scenario {name!r}: its places send their patients to other facilities than "
-                f"{names[0]!r}'s; a paired comparison needs the same network; compare scenarios "
-                "on the same geography and data files"
-            )
+        base_weight = _expected_by_point(base)
+        other_weight = _expected_by_point(other).reindex(base_weight.index)
+        same = np.isclose(base_weight.to_numpy(), other_weight.to_numpy(), rtol=1e-9, atol=0.0)
+        paired[name] = round(float(base_weight[same].sum() / max(base_weight.sum(), 1e-12)), 6)
+    return paired
+
+
+def _expected_by_point(network: Network) -> pd.Series:
+    """Each demand point's expected episodes a year (people x rates), by its stream key."""
+    d = network.demand
+    weight = d["population"].to_numpy() * (
+        d["hospital_rate_per_1000_year"].to_numpy() + d["minor_rate_per_1000_year"].to_numpy()
+    )
+    return pd.Series(weight, index=d["stream_key"].to_numpy())

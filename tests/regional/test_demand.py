@@ -51,6 +51,7 @@ def _places(n: int, **columns: Any) -> PlaceTable:
     """``n`` places in Santiago unless columns say otherwise (scalars are broadcast)."""
     values: dict[str, Any] = {
         "index": np.arange(n),
+        "stream_key": 7_000 + np.arange(n),
         "place_id": 5000 + np.arange(n),
         "population": 10_000.0,
         "lat": SANTIAGO,
@@ -63,7 +64,7 @@ def _places(n: int, **columns: Any) -> PlaceTable:
         "access_hours": 0.5,
     }
     values.update(columns)
-    dtypes = {"index": np.int64, "place_id": np.int64, "facility": np.int32}
+    dtypes = {"index": np.int64, "stream_key": np.int64, "place_id": np.int64, "facility": np.int32}
     out = {}
     for name, value in values.items():
         if name in ("region", "country"):

@@ -125,11 +125,12 @@ def _tables(shards: int, seed: int = 5) -> dict[str, Any]:
             "days": 4,
             "seed": seed,
             "shards": shards,
-            "demand.admissions_per_1000_year": 45.0,
+            # busy enough that ICU requests end both ways (deaths and withdrawals) in 4 days
+            "demand.admissions_per_1000_year": 100.0,
             "demand.clinic_presentations_per_1000_year": 400.0,
             "capacity.initial_ward_occupancy": 0.8,
-            "capacity.initial_icu_occupancy": 0.8,
-            "care.icu_wait_limit_hours": 6.0,
+            "capacity.initial_icu_occupancy": 0.95,
+            "care.icu_wait_limit_hours": 24.0,
         }
     )
     result = run_scenario(scn, network=network(scn, places, facilities))

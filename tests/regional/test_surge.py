@@ -81,7 +81,7 @@ def test_a_conversion_relieves_a_full_icu() -> None:
     staffed = _run([{**action, "nurses_per_bed": 2.5}])
     a, b = base.to_pandas("patients"), converted.to_pandas("patients")
     c = staffed.to_pandas("patients")
-    assert a["icu_denied"].sum() > 20
+    assert a["icu_denied"].sum() > 5  # the base ICU is short: requests end without a bed
     assert b["icu_denied"].sum() < 0.3 * a["icu_denied"].sum()
 
     def icu_wait(p: pd.DataFrame) -> float:

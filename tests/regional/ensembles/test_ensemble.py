@@ -188,6 +188,32 @@ def test_bad_inputs_write_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_a_network_with_a_hospital_more_is_paired_where_its_streams_are(tmp_path: Path) -> None:
+    # the same places, one hospital more in the second town: the comparison runs, and the
+    # manifest says what share of the base's expected episodes both draw alike
+    scenarios, networks = small_pair(days=1)
+    opened = small_scenario("opened", days=1)
+    places = make_places([(-70.6, -33.4, 300_000), (-71.2, -33.9, 40_000), (-71.9, -34.3, 3_000)])
+    facilities = make_facilities(
+        [
+            {"place": 0, "ward_beds": 150, "icu_beds": 6, "is_hub": True},
+            {"place": 0, "ward_beds": 100, "icu_beds": 4, "dlon": 0.02},
+            {"place": 1, "ward_beds": 30, "icu_beds": 0},
+            {"place": 2, "kind": "clinic", "hub_id": 0},
+            {"place": 1, "ward_beds": 20, "icu_beds": 0, "dlon": 0.01},
+        ],
+        places,
+    )
+    built = {"base": networks["base"], "opened": network(opened, places, facilities)}
+    result = run_ensemble([scenarios[0], opened], 2, tmp_path / "out", networks=built, charts=False)
+    share = result.manifest["paired_demand_share"]["opened"]
+    d = networks["base"].demand
+    weight = d["population"] * (d["hospital_rate_per_1000_year"] + d["minor_rate_per_1000_year"])
+    town = d["place_id"] == int(places["place_id"].iloc[1])
+    assert share == pytest.approx(1.0 - weight[town].sum() / weight.sum(), abs=1e-6)
+    assert 0.5 < share < 1.0
+
+
 @pytest.mark.slow
 def test_paired_differences_vary_less_than_unpaired_ones(tmp_path: Path) -> None:
     # common random numbers: the what-if's change in ICU admissions, set against the same
