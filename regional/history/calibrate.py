@@ -249,7 +249,7 @@ def fit(
     offset_values = model_daily.loc[days, units].to_numpy().T.reshape(-1)
     if (offset_values <= 0).any():
         raise HistoryError("the scenario expects no admissions on some day of a unit")
-    weekday = np.tile(days.weekday.to_numpy(), len(units))
+    weekday = np.tile(days.day_of_week.to_numpy(), len(units))
     weeks = np.tile(((days - end).days.to_numpy() + 0.5) / 7.0, len(units))
     design = np.zeros((len(y), len(units) + 6 + 1))
     design[np.arange(len(y)), unit_idx] = 1.0

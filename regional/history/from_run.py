@@ -152,15 +152,14 @@ def censuses_from_run(run_dir: str | Path, every_hours: float = 24) -> pd.DataFr
         run_dir, "patients", ["patient_id", "first_facility", "need", "arrival_time", "end_time"]
     )
     stays = _table(run_dir, "stays", ["patient_id", "start_time", "end_time"])
-    never = pd.Timestamp.max.tz_localize("UTC")
-    stay_end = stays["end_time"].fillna(never)
-    ends = patients["end_time"].fillna(never)
+    stay_open, open_episode = stays["end_time"].isna(), patients["end_time"].isna()
     rows = []
     for time in sorted(picked["time"].unique()):
-        in_bed = stays.loc[(stays["start_time"] < time) & (stay_end >= time), "patient_id"]
+        held = (stays["start_time"] < time) & (stay_open | (stays["end_time"] >= time))
+        in_bed = stays.loc[held, "patient_id"]
         waiting = patients[
             (patients["arrival_time"] <= time)
-            & (ends > time)
+            & (open_episode | (patients["end_time"] > time))
             & ~patients["patient_id"].isin(in_bed)
             & (patients["need"] > 0)
         ]
