@@ -789,9 +789,11 @@ def shard_specs(network: Network) -> list[ShardSpec]:
     loads, patience = (
         census_loads(network) if s.capacity.start == "steady" else (None, np.zeros((0, 2)))
     )
+    infected = _infected_share_by_facility(network)
     specs = []
     for shard in range(s.shards):
         own = f[f["shard"] == shard].sort_values("facility_id")
+        own_hospitals = own.loc[own["kind"] == "hospital", "facility_id"].to_numpy()
         specs.append(
             ShardSpec(
                 shard=shard,
@@ -811,6 +813,7 @@ def shard_specs(network: Network) -> list[ShardSpec]:
                     if loads is not None
                     else np.zeros((0, 2))
                 ),
+                infected_share=infected[own_hospitals] if infected.size else np.zeros((0, 0)),
                 window_hours=s.window_hours,
                 sample_hours=s.sample_hours,
                 seed=s.seed,
@@ -887,3 +890,18 @@ def _road_by_source(
         for a, b in zip(starts, ends, strict=True)
     }
     return out
+
+
+def _infected_share_by_facility(network: Network) -> np.ndarray:
+    """An epidemic's new infections over the people of each facility's town, by run day
+    (facilities x days; no epidemic: an empty array). Staff live where they work."""
+    table = network.epidemic
+    if table is None or not len(table):
+        return np.zeros((0, 0))
+    infections = table.pivot_table(
+        index="place_id", columns="day", values="new_infections", aggfunc="sum"
+    ).sort_index(axis=1)
+    people = network.places.drop_duplicates("place_id").set_index("place_id")["population"]
+    share = infections.div(people.reindex(infections.index).clip(lower=1.0), axis=0)
+    towns = network.facilities["place_id"].to_numpy()
+    return share.reindex(towns).fillna(0.0).to_numpy(dtype=np.float64)

@@ -563,6 +563,21 @@ class Staffing(_Strict):
         description="absent share added per unit of respiratory demand above its annual mean "
         "at the hospital (assumption: a 3x respiratory surge adds 10 points)",
     )
+    epidemic_infection_risk_ratio: float = Field(
+        default=3.4,
+        ge=0,
+        le=20,
+        description="during an epidemic, a nurse's risk of infection over that of the people of "
+        "the hospital's town: 3.4 for front-line health workers (Nguyen et al., Lancet Public "
+        "Health 2020, docs/sources.md); 0 keeps staff out of the epidemic",
+    )
+    epidemic_isolation_days: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="days an infected nurse is off work from infection: 10, the isolation of "
+        "a symptomatic case in the COVID-19 guidance (CDC 2020, docs/sources.md)",
+    )
     overtime_share_max: float = Field(
         default=0.10,
         ge=0,

@@ -139,6 +139,8 @@ class ShardSpec:
     census_load: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     # patience per mean stay of each own facility's waiting patients, ward and ICU
     census_patience: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    # an epidemic's newly infected share of each own hospital's town by run day (none: 0 days)
+    infected_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 class ShardModel(LeanModel):
@@ -167,7 +169,10 @@ class ShardModel(LeanModel):
         self._place_of = dict(zip(f["facility_id"].tolist(), f["place_id"].tolist(), strict=True))
         hospital_rows = f["kind"] == "hospital"
         self.staffing = Staffing(
-            spec.staffing, demand, **{c: f[c][hospital_rows] for c in Staffing.COLUMNS}
+            spec.staffing,
+            demand,
+            **{c: f[c][hospital_rows] for c in Staffing.COLUMNS},
+            infected_share=spec.infected_share if spec.infected_share.size else None,
         )
         self.surge = SurgeActions(spec.surge, spec.hospitals)
         self.supplies = Supplies(spec, self.hospitals)

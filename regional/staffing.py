@@ -62,6 +62,8 @@ class StaffingRules:
     absenteeism: float
     noise_cv: float
     respiratory_sensitivity: float
+    infection_risk_ratio: float  # a nurse's risk of infection in an epidemic over the town's
+    isolation_days: float  # days an infected nurse is off work
     overtime_share_max: float
     agency_nurses_per_shift: float
     redeploy_ward_share_max: float
@@ -95,6 +97,8 @@ class StaffingRules:
             absenteeism=c.absenteeism,
             noise_cv=s.absenteeism_noise_cv,
             respiratory_sensitivity=s.absenteeism_respiratory_sensitivity,
+            infection_risk_ratio=s.epidemic_infection_risk_ratio,
+            isolation_days=s.epidemic_isolation_days,
             overtime_share_max=s.overtime_share_max,
             agency_nurses_per_shift=s.agency_nurses_per_shift,
             redeploy_ward_share_max=s.redeploy_ward_share_max,
@@ -186,11 +190,18 @@ class Staffing:
         intermediate_beds: np.ndarray,
         intermediate_nurses: np.ndarray,
         intermediate_staffed: np.ndarray,
+        infected_share: np.ndarray | None = None,
     ) -> None:
         self.rules = rules
         self.demand = demand
         self.facility_id = np.asarray(facility_id, dtype=np.int64)
         self.stream_key = np.asarray(stream_key, dtype=np.int64)  # its absence draws' key
+        # an epidemic's share of each hospital's town infected by run day (hospitals x days)
+        self.infected_share = (
+            np.zeros((len(self.stream_key), 0))
+            if infected_share is None
+            else np.asarray(infected_share, dtype=np.float64)
+        )
         self.beds = np.column_stack([ward_beds, icu_beds]).astype(np.int64)
         self.posts = np.column_stack([ward_nurses, icu_nurses]) / rules.staff_per_post
         self.offset = np.asarray(utc_offset_hours, dtype=np.float64)
@@ -279,12 +290,29 @@ class Staffing:
             del self._absent[old]
         r = self.rules
         share = r.absenteeism + r.respiratory_sensitivity * (self._relative_day(day) - 1.0)
+        share = share + self._off_infected(day)
         if r.noise_cv > 0:
             sigma = np.sqrt(np.log1p(r.noise_cv**2))
             u = uniforms(r.seed, STREAM_ABSENCE, self.stream_key, day)
             share = share * np.exp(sigma * ndtri(u) - sigma**2 / 2.0)
         found = self._absent[day] = np.clip(share, 0.0, ABSENT_MAX)
         return found
+
+    def _off_infected(self, day: int) -> np.ndarray | float:
+        """Share of each hospital's nurses off work on ``day`` because an epidemic infected
+        them: the risk ratio times the share of the town infected over the isolation days."""
+        r = self.rules
+        days = self.infected_share.shape[1]
+        if not days or r.infection_risk_ratio == 0.0 or r.isolation_days == 0.0:
+            return 0.0
+        whole = int(r.isolation_days)
+        first = max(day - whole + 1, 0)
+        last = min(day, days - 1)
+        recent = self.infected_share[:, first : last + 1].sum(axis=1) if first <= last else 0.0
+        part = r.isolation_days - whole  # the fraction of a day before the whole days
+        if part > 0 and 0 <= day - whole < days:
+            recent = recent + part * self.infected_share[:, day - whole]
+        return r.infection_risk_ratio * np.asarray(recent, dtype=np.float64)
 
     def _respiratory_groups(
         self, lat: np.ndarray, region: np.ndarray, country: np.ndarray
