@@ -14,7 +14,7 @@ $(BIN)/python:
 
 # the README's commands need Ray (`--workers 2`) and matplotlib (`regional plot`) too
 $(VENV)/.installed-run: pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[ray,plot]"
+	$(BIN)/python -m pip install --quiet -e ".[ray,plot,report]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

@@ -1,5 +1,5 @@
 """The command line: ``regional run``, ``ensemble``, ``check``, ``scenarios``, ``export``,
-``plot``, ``validate``.
+``plot``, ``report``, ``validate``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
 that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
@@ -155,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="draw a run directory: a map and occupancy over time")
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     plot.add_argument("--out", type=Path, help="folder for the PNGs (default RUN_DIR/plots)")
+    from regional.report.command import add_parser as add_report
     from regional.validation.command import add_parser as add_validate
+
+    add_report(sub)
 
     add_validate(sub, _days, _seed)
     _add_settings(sub.choices["validate"], "override a parameter of every run, as `run` does")
@@ -242,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for path in _plot(args.run_dir, args.out):
                 print(path)
             return 0
+        if args.command == "report":
+            from regional.report.command import run as report
+
+            return report(args)
         if args.command == "validate":
             from regional.validation.command import run as validate
 
