@@ -406,6 +406,13 @@ def _plot(run_dir: Path, out: Path | None) -> list[Path]:
             "pip install -e '.[plot]' (or `make run`, which installs it)"
         ) from None
     target = out or Path(run_dir) / "plots"
+    if (Path(run_dir) / "ensemble.json").is_file():  # an ensemble: its fan charts, with bands
+        from regional.ensembles import read_ensemble
+        from regional.ensembles.charts import draw
+
+        ensemble = read_ensemble(Path(run_dir))
+        with guarded(target, "the plots"):
+            return draw(target, ensemble.tables, ensemble.summary, ensemble.bottlenecks)
     try:
         with guarded(target, "the plots"):
             return plot_run(run_dir, out)

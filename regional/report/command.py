@@ -131,7 +131,7 @@ def build_page(source: Source, lang: Language, key: str, other: Source | None = 
     """The report's HTML text."""
     import pandas as pd
 
-    from regional.report.borders import region_borders
+    from geodata.borders import region_borders
     from regional.report.figures import fan_chart, network_map
     from regional.report.page import render
 

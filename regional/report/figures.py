@@ -12,17 +12,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regional.report.borders import Borders
+from geodata.borders import Borders, mainland
+from geodata.regions import region_name
 from regional.report.i18n import Language
 from regional.report.load import KEYS, UNITS, Source
-from regional.report.regions import region_name
 
 COLOURS = {"ward": "#1f77b4", "icu": "#d62728", "intermediate": "#9467bd"}
 METROS = 3
 METRO_HALF_DEG = 0.45  # half the height of a metropolitan zoom, degrees of latitude (50 km)
 MAX_FAN_REGIONS = 40
-ISLAND_GAP_DEG = 3.0  # a small group of facilities this far from the rest is an island
-ISLAND_SHARE = 0.005  # ... when it holds less than this share of the facilities
 SHARE_KEYS = ("icu_occupancy", "ward_occupancy")
 ICU_KEYS = ("icu_hours_95", "icu_occupancy")
 
@@ -173,7 +171,8 @@ def network_map(
     facility_trace = len(fig.data) - 1
     lon, lat = f["lon"].to_numpy(dtype=float), f["lat"].to_numpy(dtype=float)
     x_range, y_range = _extent(lon, lat)
-    bulk_x, bulk_y = _extent(*_mainland(lon, lat))
+    keep = mainland(lon, lat)
+    bulk_x, bulk_y = _extent(lon[keep], lat[keep])
     metros = _metros(source)
     fig.update_layout(
         height=680,
@@ -226,27 +225,6 @@ def _extent(lon: np.ndarray, lat: np.ndarray) -> tuple[list[float], list[float]]
     lo_x, hi_x, lo_y, hi_y = float(lon.min()), float(lon.max()), float(lat.min()), float(lat.max())
     pad_x, pad_y = max(0.3, 0.04 * (hi_x - lo_x)), max(0.3, 0.04 * (hi_y - lo_y))
     return [lo_x - pad_x, hi_x + pad_x], [lo_y - pad_y, hi_y + pad_y]
-
-
-def _mainland(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The facilities but those of small groups (under ``ISLAND_SHARE`` of them) farther
-    than ``ISLAND_GAP_DEG`` from the rest (single linkage on half-degree cells): islands far
-    offshore, such as Easter Island or Fernando de Noronha, are left out of the first view,
-    not of the map."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    lon, lat = lon[ok], lat[ok]
-    cells, inverse = np.unique(
-        np.column_stack([np.round(lon * 2) / 2, np.round(lat * 2) / 2]), axis=0, return_inverse=True
-    )
-    if len(cells) < 2:
-        return lon, lat
-    group = fcluster(linkage(cells, method="single"), t=ISLAND_GAP_DEG, criterion="distance")
-    per_facility = group[inverse.ravel()]
-    sizes = np.bincount(per_facility)
-    keep = sizes[per_facility] >= ISLAND_SHARE * len(per_facility)
-    return lon[keep], lat[keep]
 
 
 def _route_traces(source: Source, lang: Language) -> list[Any]:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from regional.report.borders import Borders
+from geodata.borders import Borders
+from geodata.regions import region_name
 from regional.report.i18n import Language
 from regional.report.load import Source
-from regional.report.regions import region_name
 
 HEADLINE = (
     ("patients", 0),

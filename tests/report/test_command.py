@@ -104,7 +104,7 @@ def test_a_damaged_table_is_named(
 
 
 def test_the_map_counts_every_facility_of_the_run(run_dir: Path) -> None:
-    from regional.report.borders import region_borders
+    from geodata.borders import region_borders
     from regional.report.figures import network_map
     from regional.report.i18n import Language
     from regional.report.load import read_source

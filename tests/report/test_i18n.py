@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geodata.regions import ADMIN1, region_name
 from regional.report.i18n import LABELS, LANGUAGES, Language
-from regional.report.regions import ADMIN1, region_name
 
 
 def test_spanish_and_portuguese_write_a_decimal_comma_english_a_point() -> None:

@@ -25,6 +25,8 @@ MARGIN_DEG = 0.08  # widening of a hull, degrees (about 9 km)
 GAP_DEG = 1.5  # points this far from the rest of their region get their own outline, degrees
 SIMPLIFY_DEG = 0.02  # tolerance of the simplified outlines, degrees (about 2 km)
 ISLET_DEG2 = 0.01  # islands smaller than this are left out of the real outlines (about 100 km2)
+ISLAND_GAP_DEG = 3.0  # a small group of facilities this far from the rest is an island
+ISLAND_SHARE = 0.005  # ... when it holds less than this share of the facilities
 SHARED_FILES = {
     "BR": "brazil/br_states.geojson",
     "CL": "chile/cl_regiones.geojson",
@@ -87,7 +89,7 @@ def shared_data() -> Path | None:
     """The shared folder of real public data, if this machine has it."""
     given = os.environ.get("REGIONAL_SHARED_DATA")
     folder = (
-        Path(given) if given else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+        Path(given) if given else Path(__file__).resolve().parents[1].parent / "shared" / "data"
     )
     return folder if folder.is_dir() else None
 
@@ -177,3 +179,25 @@ def _polyline(shapes: list[Any]) -> tuple[list[float | None], list[float | None]
                 lon.append(None)
                 lat.append(None)
     return lon, lat
+
+
+def mainland(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Which points are not on small islands far offshore: groups holding under
+    ``ISLAND_SHARE`` of the points and farther than ``ISLAND_GAP_DEG`` from the rest (single
+    linkage on half-degree cells), such as Easter Island or Fernando de Noronha."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    where = np.flatnonzero(keep)
+    cells, inverse = np.unique(
+        np.column_stack([np.round(lon[where] * 2) / 2, np.round(lat[where] * 2) / 2]),
+        axis=0,
+        return_inverse=True,
+    )
+    if len(cells) < 2:
+        return keep
+    group = fcluster(linkage(cells, method="single"), t=ISLAND_GAP_DEG, criterion="distance")
+    per_point = group[inverse.ravel()]
+    sizes = np.bincount(per_point)
+    keep[where] = sizes[per_point] >= ISLAND_SHARE * len(per_point)
+    return keep
