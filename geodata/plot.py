@@ -214,7 +214,7 @@ def _draw_network(ax: Any, tables: dict[str, pd.DataFrame], borders: Any, detail
         cmap="RdYlGn_r",
         vmin=0.5,
         vmax=1.0,
-        s=(6 if detail else 10) + 60 * np.sqrt(beds / max(1, beds.max())),
+        s=(6 + 60 * np.sqrt(beds / max(1, beds.max()))) if detail else 6,
         edgecolors="black",
         linewidths=0.3,
         zorder=4,

@@ -93,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pt": "horas com a UTI operacional cheia",
         "en": "hours with staffed ICU full",
     },
+    "points": {"es": "p. p.", "pt": "p.p.", "en": "pp"},
     "ci": {"es": "IC 95 %", "pt": "IC 95%", "en": "95% CI"},
     "per_day": {"es": "por día", "pt": "por dia", "en": "per day"},
     "whole_run": {"es": "toda la simulación", "pt": "toda a simulação", "en": "whole run"},

@@ -231,20 +231,28 @@ def comparison_table(base: Source, other: Source, lang: Language) -> str:
             if metric in paired.index:
                 d = paired.loc[metric]
                 cells.append(
-                    f"{_value(lang, d['difference'], digits)} "
-                    f"({_value(lang, d['ci_low'], digits)} – {_value(lang, d['ci_high'], digits)})"
+                    f"{_difference(lang, d['difference'], digits)} "
+                    f"({_difference(lang, d['ci_low'], digits)} – "
+                    f"{_difference(lang, d['ci_high'], digits)})"
                 )
                 share = d["share_better"]
                 cells.append(lang.percent(share, 0) if pd.notna(share) else "–")
             else:
                 cells += ["–", "–"]
         else:
-            cells.append(_value(lang, _mean(two) - _mean(one), digits))
+            cells.append(_difference(lang, _mean(two) - _mean(one), digits))
         rows.append(cells)
     head = [(lang.t("result"), False), (a, True), (b, True), (lang.t("difference"), True)]
     if paired is not None:
         head.append((lang.t("better_share"), True))
     return f"<p class='note'>{_e(note)}</p>" + _table(head, rows, "comparison")
+
+
+def _difference(lang: Language, value: Any, digits: int) -> str:
+    """A difference; of shares, in percentage points."""
+    if digits >= 0:
+        return lang.number(value, digits)
+    return f"{lang.number(100.0 * float(value), 1)}\u00a0{lang.t('points')}"
 
 
 def _mean(value: Any) -> float:
