@@ -12,9 +12,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# the README's commands need Ray (`--workers 2`) and matplotlib (`regional plot`) too
+# the README's commands need Ray (`--workers 2`), matplotlib (`regional plot`), plotly
+# (`regional report`) and statsmodels (`regional calibrate`) too
 $(VENV)/.installed-run: pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[ray,plot]"
+	$(BIN)/python -m pip install --quiet -e ".[ray,plot,report,forecast]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

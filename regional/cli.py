@@ -1,5 +1,5 @@
 """The command line: ``regional run``, ``ensemble``, ``check``, ``scenarios``, ``export``,
-``plot``, ``validate``, ``calibrate``, ``history``.
+``plot``, ``report``, ``validate``, ``calibrate``, ``history``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
 that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
@@ -173,7 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     from regional.history.command import add_parsers as add_history
 
     add_history(sub, _add_settings, _add_overlay)
+    from regional.report.command import add_parser as add_report
     from regional.validation.command import add_parser as add_validate
+
+    add_report(sub)
 
     add_validate(sub, _days, _seed)
     _add_settings(sub.choices["validate"], "override a parameter of every run, as `run` does")
@@ -269,6 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from regional.history.command import run_history
 
             return run_history(args)
+        if args.command == "report":
+            from regional.report.command import run as report
+
+            return report(args)
         if args.command == "validate":
             from regional.validation.command import run as validate
 
@@ -428,6 +435,13 @@ def _plot(run_dir: Path, out: Path | None) -> list[Path]:
             "pip install -e '.[plot]' (or `make run`, which installs it)"
         ) from None
     target = out or Path(run_dir) / "plots"
+    if (Path(run_dir) / "ensemble.json").is_file():  # an ensemble: its fan charts, with bands
+        from regional.ensembles import read_ensemble
+        from regional.ensembles.charts import draw
+
+        ensemble = read_ensemble(Path(run_dir))
+        with guarded(target, "the plots"):
+            return draw(target, ensemble.tables, ensemble.summary, ensemble.bottlenecks)
     try:
         with guarded(target, "the plots"):
             return plot_run(run_dir, out)

@@ -3,9 +3,11 @@
 Layout under the ensemble's folder ``OUT``::
 
     OUT/key_results/scenario=NAME/replication=R/part-0.parquet   one row: the run's key results
-    OUT/facilities/scenario=NAME/replication=R/part-0.parquet    one row per facility
-    OUT/regions/scenario=NAME/replication=R/part-0.parquet       per region and sample: ward and
-                                                                 ICU occupied and staffed beds
+    OUT/facilities/scenario=NAME/replication=R/part-0.parquet    one row per facility (with its
+                                                                 position and beds, for maps)
+    OUT/regions/scenario=NAME/replication=R/part-0.parquet       per region and sample: ward,
+                                                                 ICU and intermediate occupied
+                                                                 and staffed beds
     OUT/ensemble.json                                            scenarios, seeds, versions, timings
 
 ``scenario`` and ``replication`` are partition keys and columns of every file too, so each
@@ -41,8 +43,10 @@ if TYPE_CHECKING:
     from regional.results import RunResult
 
 TABLES = ("key_results", "facilities", "regions")
+BED_UNITS = ("ward", "icu", "intermediate")
 PLAN_FILE = "plan.json"
 MANIFEST_FILE = "ensemble.json"
+NEAR_FULL = 0.95  # the share of staffed ICU beds a planner reads as full (hours_at_95_icu)
 FACILITY_KEYS = (
     "arrivals",
     "admissions",
@@ -92,11 +96,18 @@ def _key_results(summary: dict[str, Any], cell: Cell) -> pa.Table:
     return _tagged(columns, cell, 1)
 
 
-def hours_at_full_icu(timeseries: pa.Table, sample_hours: float) -> dict[int, float]:
-    """Hours each facility spent with every staffed ICU bed taken (samples times their step)."""
+def hours_at_full_icu(
+    timeseries: pa.Table, sample_hours: float, share: float = 1.0
+) -> dict[int, float]:
+    """Hours each facility spent with at least ``share`` of its staffed ICU beds taken
+    (samples times their step; every bed with the default share)."""
     staffed = timeseries.column("icu_staffed")
     full = pc.and_(
-        pc.greater(staffed, 0), pc.greater_equal(timeseries.column("icu_occupied"), staffed)
+        pc.greater(staffed, 0),
+        pc.greater_equal(
+            pc.cast(timeseries.column("icu_occupied"), pa.float64()),
+            pc.multiply(pc.cast(staffed, pa.float64()), share),
+        ),
     )
     fid = timeseries.column("facility_id").to_numpy()
     counts = np.bincount(fid, weights=full.to_numpy(zero_copy_only=False).astype(float))
@@ -116,31 +127,33 @@ def _facilities(result: RunResult, cell: Cell, sample_hours: float) -> pa.Table:
         "region": f.column("region").cast(pa.string()),
         "icu_staffed": f.column("icu_staffed").cast(pa.int32()),
         "ward_staffed": f.column("ward_staffed").cast(pa.int32()),
+        "lon": f.column("lon").cast(pa.float64()),
+        "lat": f.column("lat").cast(pa.float64()),
+        **{
+            beds: f.column(beds).cast(pa.int32())
+            for beds in ("ward_beds", "icu_beds", "intermediate_beds")
+        },
     }
     for key in FACILITY_KEYS:
         values = f.column(key).to_numpy(zero_copy_only=False).astype(np.float64)
         columns[key] = pa.array(values, pa.float64())
     columns["hours_at_full_icu"] = pa.array([full.get(int(i), 0.0) for i in fid], pa.float64())
+    near = hours_at_full_icu(result.tables["timeseries"], sample_hours, NEAR_FULL)
+    columns["hours_at_95_icu"] = pa.array([near.get(int(i), 0.0) for i in fid], pa.float64())
     return _tagged(columns, cell, n)
 
 
 def _regions(result: RunResult, cell: Cell) -> pa.Table:
     ts = result.tables["timeseries"]
     region_of = result.tables["facilities"].select(["facility_id", "region"])
-    joined = ts.select(
-        ["facility_id", "time", "ward_occupied", "ward_staffed", "icu_occupied", "icu_staffed"]
-    ).join(region_of, "facility_id")
-    summed = joined.group_by(["region", "time"]).aggregate(
-        [(c, "sum") for c in ("ward_occupied", "ward_staffed", "icu_occupied", "icu_staffed")]
-    )
+    beds = [f"{unit}_{what}" for unit in BED_UNITS for what in ("occupied", "staffed")]
+    joined = ts.select(["facility_id", "time", *beds]).join(region_of, "facility_id")
+    summed = joined.group_by(["region", "time"]).aggregate([(c, "sum") for c in beds])
     summed = summed.sort_by([("region", "ascending"), ("time", "ascending")])
     columns = {
         "region": summed.column("region").cast(pa.string()),
         "time": summed.column("time"),
-        **{
-            c: summed.column(f"{c}_sum").cast(pa.int64())
-            for c in ("ward_occupied", "ward_staffed", "icu_occupied", "icu_staffed")
-        },
+        **{c: summed.column(f"{c}_sum").cast(pa.int64()) for c in beds},
     }
     return _tagged(columns, cell, summed.num_rows)
 

@@ -35,3 +35,16 @@ def test_plot_of_an_incomplete_run_is_refused(tmp_path: Path) -> None:
     done = regional_cli("plot", str(tmp_path / "half"), cwd=tmp_path)
     assert done.returncode == 2 and "is missing" in done.stderr
     assert not (tmp_path / "half" / "plots").exists()
+
+
+@pytest.mark.slow
+def test_plot_of_an_ensemble_draws_its_bands(tmp_path: Path) -> None:
+    from regional.ensembles import run_ensemble
+    from tests.regional.ensembles.small import small_pair
+
+    scenarios, networks = small_pair(days=2)
+    out = tmp_path / "ensemble"
+    run_ensemble(scenarios, 2, out, networks=networks, charts=False)
+    done = regional_cli("plot", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (out / "plots" / "fan_base.png").read_bytes().startswith(PNG)

@@ -301,3 +301,14 @@ def test_a_stochastic_epidemic_is_drawn_again_for_each_replication(tmp_path: Pat
     assert shared.epidemic_per_point is not None  # the shared network is left as it was
     assert execute.depends_on_seed(scn)
     assert not execute.depends_on_seed(small_scenario())
+
+
+def test_facilities_keep_positions_beds_and_hours_near_full_icu(pair: Any) -> None:
+    f = pair.tables["facilities"]
+    assert f[["lon", "lat", "ward_beds", "icu_beds", "intermediate_beds"]].notna().all().all()
+    # at 95% of the staffed ICU beds at least as long as at all of them, never longer than run
+    assert (f["hours_at_95_icu"] >= f["hours_at_full_icu"]).all()
+    assert (f["hours_at_95_icu"] <= 3 * 24).all()
+    assert (f.loc[f["icu_staffed"] == 0, "hours_at_95_icu"] == 0).all()
+    regions = pair.tables["regions"]
+    assert {"intermediate_occupied", "intermediate_staffed"} <= set(regions.columns)
