@@ -234,6 +234,7 @@ def census_loads(network: Network) -> tuple[np.ndarray, np.ndarray]:
         * d["hospital_rate_per_1000_year"].to_numpy(dtype=np.float64)
         / 1000.0
         / HOURS_PER_YEAR
+        * model.region_factor(d["region"].to_numpy())
     )
     lat = d["lat"].to_numpy(dtype=np.float64)
     peak = model.season_peak_day(lat)

@@ -1,5 +1,5 @@
 """The command line: ``regional run``, ``ensemble``, ``check``, ``scenarios``, ``export``,
-``plot``, ``validate``.
+``plot``, ``validate``, ``calibrate``, ``history``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
 that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
@@ -77,6 +77,20 @@ def _add_settings(parser: argparse.ArgumentParser, help_text: str) -> None:
     )
 
 
+def _add_overlay(parser: argparse.ArgumentParser) -> None:
+    """The ``--overlay FILE.yaml`` option, repeatable: nested scenario keys merged in order."""
+    parser.add_argument(
+        "--overlay",
+        dest="overlays",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE.yaml",
+        help="merge a scenario overlay (such as `regional calibrate`'s overlay.yaml) into the "
+        "scenario before --set; repeatable",
+    )
+
+
 def _setting(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key:
@@ -116,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--address", help="join a running Ray cluster (`auto` or host:port)")
     run.add_argument("--out", type=Path, help="run directory (default runs/<scenario>-<UTC time>)")
     _add_settings(run, "override a parameter, e.g. care.max_transfer_hours=8")
+    _add_overlay(run)
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
     run.add_argument(
         "--resume",
@@ -155,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="draw a run directory: a map and occupancy over time")
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     plot.add_argument("--out", type=Path, help="folder for the PNGs (default RUN_DIR/plots)")
+    from regional.history.command import add_parsers as add_history
+
+    add_history(sub, _add_settings, _add_overlay)
     from regional.validation.command import add_parser as add_validate
 
     add_validate(sub, _days, _seed)
@@ -221,6 +239,7 @@ def _add_ensemble(sub: Any) -> None:
         "--seed", type=_seed, help="base seed the replications' seeds derive from"
     )
     _add_settings(ensemble, "override a parameter of every scenario, e.g. capacity.absenteeism=0.1")
+    _add_overlay(ensemble)
     ensemble.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
 
@@ -242,6 +261,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             for path in _plot(args.run_dir, args.out):
                 print(path)
             return 0
+        if args.command == "calibrate":
+            from regional.history.command import run_calibrate
+
+            return run_calibrate(args)
+        if args.command == "history":
+            from regional.history.command import run_history
+
+            return run_history(args)
         if args.command == "validate":
             from regional.validation.command import run as validate
 
@@ -289,7 +316,9 @@ def _run(args: argparse.Namespace) -> int:
                 "shards": args.shards,
                 "workers": args.workers,
             }
-            scenario = load_scenario(args.scenario, settings=dict(args.settings), **overrides)
+            scenario = load_scenario(
+                args.scenario, settings=dict(args.settings), overlays=args.overlays, **overrides
+            )
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
             WorkDir.check_free(out)
@@ -421,6 +450,8 @@ def _no_scenario_flags_with_resume(args: argparse.Namespace) -> None:
     given = [f"--{name}" for name in ("days", "seed", "shards", "out") if getattr(args, name)]
     if args.settings:
         given.append("--set")
+    if args.overlays:
+        given.append("--overlay")
     if given:
         raise UsageError(
             f"{', '.join(given)} cannot change a run being resumed; "

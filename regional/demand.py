@@ -9,6 +9,7 @@ patient's whole course (condition, needs, lengths of stay, risks) from one matri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -217,7 +218,30 @@ class DemandModel:
         weights = self.condition_weights(hours, lat, region, country)
         total = weights.sum(axis=1)
         multiplier = diurnal * self._weekly[weekday] * total / self.courses.share.sum()
+        multiplier = multiplier * self.trend(hours)
         return multiplier, weights / total[:, None]
+
+    def trend(self, hours: np.ndarray) -> np.ndarray:
+        """The demand trend's multiplier at clock hours: ``(1 + trend_per_week)`` to the power
+        of the weeks since the scenario's start (below 1 in a warm-up when demand grows)."""
+        growth = self.demand.trend_per_week
+        if growth == 0:
+            return np.ones(len(hours))
+        return np.asarray((1.0 + growth) ** ((hours - self.warmup_hours) / BLOCK_HOURS))
+
+    def region_factor(self, regions: np.ndarray) -> np.ndarray:
+        """The multiplier of the hospital episodes of places in the given regions."""
+        factors = self.demand.region_factors
+        if not factors:
+            return np.ones(len(regions))
+        return np.array([factors.get(str(r), 1.0) for r in regions], dtype=np.float64)
+
+    def with_region_factors(self, places: PlaceTable) -> PlaceTable:
+        """The places with their hospital rates multiplied by their regions' factors."""
+        if not self.demand.region_factors:
+            return places
+        rate = places.hospital_rate_per_1000_year * self.region_factor(places.region)
+        return dataclasses.replace(places, hospital_rate_per_1000_year=rate)
 
     # -- generation -------------------------------------------------------------------------
 
@@ -232,6 +256,7 @@ class DemandModel:
         block_start = float(block * BLOCK_HOURS)
         if not 0 <= block < 2**BLOCK_BITS:
             raise ValueError(f"block {block} out of range; runs are limited to 78 years")
+        places = self.with_region_factors(places)
         keys: dict[tuple[float, float, str, str], int] = {}
         key_of = np.empty(len(places), dtype=np.int64)
         profiles: list[tuple[np.ndarray, np.ndarray]] = []

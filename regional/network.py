@@ -234,6 +234,17 @@ def build_network(scenario: Scenario) -> Network:
     return assemble(scenario, places, facilities, travel, filled)
 
 
+def _check_region_factors(scenario: Scenario, demand: pd.DataFrame) -> None:
+    """Every region a factor is given for has places in the network."""
+    unknown = sorted(set(scenario.demand.region_factors) - set(demand["region"].astype(str)))
+    if unknown:
+        known = ", ".join(sorted(set(demand["region"].astype(str)))[:8])
+        raise ScenarioError(
+            f"demand.region_factors: {unknown[0]!r} is not a region of the network's places; "
+            f"its regions are such as {known}"
+        )
+
+
 def _in_regions(places: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
     """The places of the listed regions (all of them when none is listed)."""
     if not regions:
@@ -359,6 +370,7 @@ def assemble(
     # a town's people are shared among its hospitals by the beds they have before the
     # scenario's what-ifs, so that adding beds changes capacity and leaves demand alone
     demand = demand_points(scenario, places, facilities)
+    _check_region_factors(scenario, demand)
     epidemic = None
     if scenario.epidemic is not None:
         from regional.epidemic.network import epidemic_admissions

@@ -64,6 +64,7 @@ FACILITY_COLUMNS = (
     "linked",
     "shard",
     "expected_load",
+    "utc_offset_hours",  # of the facility's place: its local days (regional.history)
 )
 
 

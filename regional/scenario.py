@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -280,6 +280,28 @@ class Demand(_Strict):
     los_cv: float = Field(
         default=0.9, gt=0, le=3, description="coefficient of variation (lognormal)"
     )
+    region_factors: dict[str, float] = Field(
+        default_factory=dict,
+        description="multiplier (dimensionless) of the hospital episodes of each region's places, "
+        "by region code; a region not named keeps 1 (default none: the rates as given; "
+        "`regional calibrate` writes them from an admissions history, docs/calibration.md)",
+    )
+    trend_per_week: float = Field(
+        default=0.0,
+        gt=-0.5,
+        le=1.0,
+        description="relative change of demand per week from the scenario's start, compounded "
+        "(0.02: +2% a week; default 0, no trend; `regional calibrate` fits it, "
+        "docs/calibration.md)",
+    )
+
+    @field_validator("region_factors")
+    @classmethod
+    def _positive_factors(cls, value: dict[str, float]) -> dict[str, float]:
+        for region, factor in value.items():
+            if not 0 < factor <= 100:
+                raise ValueError(f"{region}: expected a multiplier above 0 and at most 100")
+        return value
 
     @field_validator("weekly_profile")
     @classmethod
@@ -1402,16 +1424,20 @@ def scenario_from_dict(data: Mapping[str, Any], origin: str = "scenario") -> Sce
 def load_scenario(
     source: str | Path | Mapping[str, Any],
     settings: Mapping[str, Any] | None = None,
+    overlays: Sequence[str | Path] = (),
     **overrides: Any,
 ) -> Scenario:
     """Load a scenario from a built-in name, a YAML file or a mapping, then apply overrides.
 
+    ``overlays`` are YAML files of nested keys (such as the ``overlay.yaml`` that
+    ``regional calibrate`` writes) merged into the scenario in order, before the overrides.
     Overrides are dotted keys or top-level keys, e.g. ``days=7`` or
     ``**{"capacity.absenteeism": 0.15}``; one that is None is left out. ``settings`` (the
     command line's ``--set``) apply after them, None included: it sets the key to null.
 
     Raises:
-        ScenarioError: one line naming the file, the key and what was expected.
+        ScenarioError: one line naming the file (the overlay's, for a bad key an overlay
+            brought), the key and what was expected.
     """
     if isinstance(source, Mapping):
         data, origin = dict(source), "scenario"
@@ -1420,9 +1446,50 @@ def load_scenario(
     else:
         data, origin = _read_file(Path(source)), str(source)
     given = [(k, v) for k, v in overrides.items() if v is not None]
-    for key, value in [*given, *(settings or {}).items()]:
+    changes = [*given, *(settings or {}).items()]
+    if overlays:
+        _with_changes(data, changes, origin)  # a mistake of the scenario's own is named so
+    for overlay in overlays:
+        data = _deep_merge(_resolve_base(data, origin), read_overlay(Path(overlay)))
+        origin = str(overlay)
+        _with_changes(data, changes, origin)
+    return _with_changes(data, changes, origin)
+
+
+def _with_changes(data: dict[str, Any], changes: list[tuple[str, Any]], origin: str) -> Scenario:
+    for key, value in changes:
         data = _deep_merge(_resolve_base(data, origin), _dotted(key, value))
     return scenario_from_dict(data, origin)
+
+
+def read_overlay(path: Path) -> dict[str, Any]:
+    """A scenario overlay: a YAML mapping of nested scenario keys, without ``base``.
+
+    Raises:
+        ScenarioError: the file is missing, not YAML, not a mapping, or names a base.
+    """
+    if not path.is_file():
+        raise ScenarioError(
+            f"{path}: overlay not found; give the overlay.yaml `regional calibrate` wrote"
+        )
+    from regional.yamlfile import YamlError, load_yaml
+
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except YamlError as error:
+        raise ScenarioError(f"{path}: {error}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text; save the overlay as UTF-8 YAML") from None
+    if not isinstance(data, dict) or not data:
+        raise ScenarioError(
+            f"{path}: expected a mapping of scenario keys such as demand: {{trend_per_week: "
+            f"0.01}}, got {type(data).__name__}"
+        )
+    if "base" in data:
+        raise ScenarioError(
+            f"{path}: base: an overlay changes a scenario and names no base; remove the key"
+        )
+    return data
 
 
 def _dotted(key: str, value: Any) -> dict[str, Any]:

@@ -31,15 +31,21 @@ SHOWN = (
 
 
 def load_scenarios(args: argparse.Namespace) -> list[Scenario]:
-    """The first scenario and every ``--vs``, with the command's --days, --set (and no seed:
-    each replication sets its own)."""
+    """The first scenario and every ``--vs``, with the command's --overlay, --days, --set (and
+    no seed: each replication sets its own)."""
     from regional.cli import UsageError
 
     scenarios = []
     for flag, name in [("", args.scenario), *(("--vs ", other) for other in args.vs)]:
         try:
             scenarios.append(
-                load_scenario(name, settings=dict(args.settings), days=args.days, seed=args.seed)
+                load_scenario(
+                    name,
+                    settings=dict(args.settings),
+                    overlays=getattr(args, "overlays", ()),
+                    days=args.days,
+                    seed=args.seed,
+                )
             )
         except ScenarioError as error:
             raise UsageError(f"{flag}{error}") from None

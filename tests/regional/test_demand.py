@@ -662,3 +662,34 @@ def test_census_stream_is_keyed_by_facility_and_seed() -> None:
     )
     assert not np.allclose(a, _model(seed=5).census_stream(13).random(8))
     assert not np.allclose(a, _model(seed=6).census_stream(12).random(8))
+
+
+# -- calibrated levers: region factors and a weekly trend ------------------------------------
+
+
+def test_a_weekly_trend_compounds_from_the_start() -> None:
+    flat = _model(**FLAT)
+    growing = _model(**FLAT, trend_per_week=0.05)
+    for block in (0, 3):
+        base, _ = flat.hourly_profile(block * BLOCK_HOURS, SANTIAGO, -4.0, "r", "c")
+        trend, _ = growing.hourly_profile(block * BLOCK_HOURS, SANTIAGO, -4.0, "r", "c")
+        weeks = (block * BLOCK_HOURS + np.arange(BLOCK_HOURS) + 0.5) / BLOCK_HOURS
+        np.testing.assert_allclose(trend / base, 1.05**weeks, rtol=1e-12)
+
+
+def test_a_region_factor_scales_its_places_hospital_episodes_and_leaves_the_others() -> None:
+    """Region A's hospital episodes double, its minor ones stay; region B's places draw the
+    very same episodes (their streams are their own)."""
+    other = {"index": 400 + np.arange(400), "place_id": 5400 + np.arange(400)}
+    places = _concat(_places(400, region="A"), _places(400, region="B", **other))
+    plain = _model(**FLAT).generate_block(places, 2)
+    scaled = _model(**FLAT, region_factors={"A": 2.0}).generate_block(places, 2)
+    b_plain, b_scaled = plain["place"] >= 5400, scaled["place"] >= 5400
+    for column in ("patient_id", "arrival", "need", "los_hours"):
+        np.testing.assert_array_equal(plain[column][b_plain], scaled[column][b_scaled])
+    # 400 places of 10,000 people a week: 100 hospital and 40 minor episodes per 1,000 a year
+    week = 400 * 10_000.0 / 1000.0 / HOURS_PER_YEAR * BLOCK_HOURS
+    hospital = int(np.sum(~b_scaled & (scaled["need"] > 0)))
+    minor = int(np.sum(~b_scaled & (scaled["need"] == 0)))
+    _within(hospital, 2 * 100.0 * week, math.sqrt(2 * 100.0 * week))
+    _within(minor, 40.0 * week, math.sqrt(40.0 * week))
