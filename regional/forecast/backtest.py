@@ -33,6 +33,7 @@ from regional.storage import guarded
 SCORED = ("ward_occupied", "icu_occupied", "intermediate_occupied", "waiting", "admissions")
 MODELS = ("twin", *baselines.MODELS)
 SEASON_DAYS = 7
+HISTORY_DAYS = 14  # before the first reference date: two of each weekday (the fit needs them)
 
 
 @dataclass
@@ -50,7 +51,7 @@ def reference_times(
     hist: Histories, days: int, dates: Sequence[dt.date] | None, every: int | None
 ) -> list[pd.Timestamp]:
     """The census times forecast from: the history's time on each of ``dates``, or every
-    ``every`` days from a week after its first census while ``days`` more are in it."""
+    ``every`` days from two weeks after its first census while ``days`` more are in it."""
     times = hist.days
     if dates:
         out = []
@@ -64,13 +65,13 @@ def reference_times(
             out.append(found[-1])
         return out
     step = every or 7
-    first = times[0] + pd.Timedelta(days=SEASON_DAYS)
+    first = times[0] + pd.Timedelta(days=HISTORY_DAYS)
     last = times[-1] - pd.Timedelta(days=days)
     out = list(pd.date_range(first, last, freq=f"{step}D"))
     if not out:
         raise ForecastError(
             f"--censuses: the history spans {times[0].date()} to {times[-1].date()}; a back-test "
-            f"of {days} days needs a week before its first reference date and {days} after it"
+            f"of {days} days needs two weeks before its first reference date and {days} after it"
         )
     return out
 

@@ -79,22 +79,6 @@ def apply_overlay(scenario: Scenario, overlay: dict[str, Any], origin: str) -> S
         raise ForecastError(str(error)) from None
 
 
-def read_overlay(path: Path) -> dict[str, Any]:
-    """A scenario overlay file (YAML or JSON, a mapping of scenario keys)."""
-    from regional.yamlfile import YamlError, load_yaml
-
-    path = Path(path)
-    if not path.is_file():
-        raise ForecastError(f"--overlay {path}: no such file; give the overlay calibrate wrote")
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (YamlError, UnicodeDecodeError) as error:
-        raise ForecastError(f"--overlay {path}: not a YAML mapping ({error})") from None
-    if not isinstance(data, dict):
-        raise ForecastError(f"--overlay {path}: expected a mapping of scenario keys")
-    return data
-
-
 def calibrated(
     scenario: Scenario, network: Network, history: Path, until: dt.datetime
 ) -> dict[str, Any]:

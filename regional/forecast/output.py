@@ -43,3 +43,25 @@ def whole_folder(out: Path, what: str) -> Iterator[Path]:
             os.replace(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def check_writable(out: Path) -> None:
+    """Say at once, before any work, when ``out`` cannot be made (its sibling is made and
+    removed again).
+
+    Raises:
+        ForecastError: ``out`` exists already, or a file is in its path.
+        StorageError: the folder it would be in refuses the write.
+    """
+    out = Path(out)
+    check_out(out)
+    probe = out.with_name(f".{out.name}.probe-{os.getpid()}")
+    with guarded(out, "the output folder"):
+        try:
+            probe.mkdir(parents=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ForecastError(
+                f"--out {out}: cannot be made there (a file is in its path); give --out in a "
+                "folder you may write to"
+            ) from None
+        probe.rmdir()

@@ -7,8 +7,9 @@ replication gives the same numbers serially or as a Ray task, on any number of w
 Of each run the forecast keeps, per hospital and day h = 0..days (h = 0 the census time):
 the ward, ICU and intermediate beds occupied and the patients waiting at the instant
 t0 + 24 h; whether every staffed ICU bed is taken then; and over the day before it (from
-t0 + 24 (h - 1) h to t0 + 24 h) the admissions (a patient's first bed at a hospital: new
-episodes and transfers in, not the census's own patients), the transfers in and out.
+t0 + 24 (h - 1) h to t0 + 24 h) the admissions (an episode's first bed, at the hospital it
+began in, as ``regional.history`` counts them; not the census's own patients, not transfers),
+the transfers in and out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from regional.network import Network
 from regional.scenario import Scenario
@@ -78,16 +80,19 @@ def daily_samples(
     staffed = out["icu_staffed"]
     out["icu_full"] = ((staffed > 0) & (out["icu_occupied"] >= staffed)).astype(np.float64)
 
-    stays = result.tables["stays"]
-    first = (
-        stays.select(["patient_id", "facility_id", "start_time"])
-        .group_by(["patient_id", "facility_id"])
-        .aggregate([("start_time", "min")])
-    )
-    start_hours = _hours(first.column("start_time_min"), scn.start)
-    # a census patient's own bed began before t0; a transfer of one to another hospital counts
-    moved = first.column("facility_id").to_numpy()
-    _count_days(out["admissions"], row, moved, start_hours, width, np.ones(len(moved), bool))
+    # admissions as regional.history counts them: an episode's first bed, at the hospital it
+    # began in; the census's patients (carried over) are none, transfers in are not new ones
+    patients = result.tables["patients"]
+    fresh = pc.invert(patients.column("carried_over"))
+    ids = patients.filter(fresh).column("patient_id")
+    stays = result.tables["stays"].select(["patient_id", "facility_id", "start_time"])
+    stays = stays.filter(pc.is_in(stays.column("patient_id"), value_set=ids))
+    first = stays.sort_by([("patient_id", "ascending"), ("start_time", "ascending")])
+    pid = first.column("patient_id").to_numpy()
+    lead = np.r_[True, pid[1:] != pid[:-1]] if len(pid) else np.zeros(0, dtype=bool)
+    at = _hours(first.column("start_time"), scn.start)[lead]
+    where = first.column("facility_id").to_numpy()[lead]
+    _count_days(out["admissions"], row, where, at, width, np.ones(len(at), dtype=bool))
 
     transfers = result.tables["transfers"]
     for name, facility, when in (

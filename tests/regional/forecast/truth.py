@@ -11,9 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from regional.network import Network
 from regional.results import RunResult
 from regional.runner import run_scenario
@@ -26,7 +23,12 @@ MODEL: dict[str, Any] = {
     "capacity.start": "steady",
     "capacity.extra_beds": [],
 }
-TRUTH: dict[str, Any] = {**MODEL, "demand.admissions_per_1000_year": 93.5, "demand.los_cv": 1.1}
+TRUTH: dict[str, Any] = {
+    **MODEL,
+    "demand.admissions_per_1000_year": 93.5,
+    "demand.los_cv": 1.1,
+    "demand.trend_per_week": 0.02,
+}
 
 
 def model_scenario(days: float = 14, **overrides: Any) -> Scenario:
@@ -36,7 +38,7 @@ def model_scenario(days: float = 14, **overrides: Any) -> Scenario:
     )
 
 
-def truth_scenario(days: float = 35, **overrides: Any) -> Scenario:
+def truth_scenario(days: float = 42, **overrides: Any) -> Scenario:
     """The truth's scenario: more demand and longer-tailed stays than the model's."""
     return scenario(
         **{"name": "truth", "start": START, "days": days, "seed": 11, **TRUTH, **overrides}
@@ -57,56 +59,16 @@ def small_network(scn: Scenario) -> Network:
     return network(scn, places, facilities)
 
 
-def census_history(result: RunResult, every_hours: float = 24.0) -> pd.DataFrame:
-    """The run's hospitals counted every ``every_hours`` from its start (the per-facility census
-    form; the waiting are all put as waiting for the ward, the time series does not split them)."""
-    ts = result.to_pandas("timeseries")
-    f = result.to_pandas("facilities")
-    f = f[f["kind"] == "hospital"]
-    start = ts["time"].min()
-    hours = (ts["time"] - start) / pd.Timedelta(hours=1)
-    keep = np.isclose(np.mod(hours, every_hours), 0.0) & ts["facility_id"].isin(f["facility_id"])
-    ts = ts[keep]
-    code = dict(zip(f["facility_id"], f["code"], strict=True))
-    return pd.DataFrame(
-        {
-            "facility": ts["facility_id"].map(code).to_numpy(),
-            "time": ts["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
-            "ward_occupied": ts["ward_occupied"].to_numpy(),
-            "icu_occupied": ts["icu_occupied"].to_numpy(),
-            "intermediate_occupied": ts["intermediate_occupied"].to_numpy(),
-            "ventilators_in_use": np.minimum(
-                ts["ventilators_in_use"], ts["icu_occupied"]
-            ).to_numpy(),
-            "waiting_ward": ts["waiting"].to_numpy(),
-            "waiting_icu": 0,
-        }
-    )
+def write_truth(folder: Path, days: float = 42) -> tuple[Path, Path, RunResult]:
+    """Run the truth and write its censuses.csv and admissions.csv into ``folder``
+    (``regional.history.from_run``: the histories a network would have recorded)."""
+    from regional.history.from_run import admissions_from_run, censuses_from_run
+    from regional.results import write_run_directory
 
-
-def admissions_history(result: RunResult) -> pd.DataFrame:
-    """Daily admissions per hospital: a patient's first bed at a hospital (as the forecast counts
-    them), by the bed's need."""
-    stays = result.to_pandas("stays")
-    f = result.to_pandas("facilities")
-    code = dict(zip(f["facility_id"], f["code"], strict=True))
-    first = stays.sort_values("start_time").groupby(["patient_id", "facility_id"]).first()
-    first = first.reset_index()
-    start = result.to_pandas("timeseries")["time"].min()
-    first = first[first["start_time"] > start]
-    first["date"] = (first["start_time"] - pd.Timedelta(microseconds=1)).dt.floor("D")
-    first["need"] = np.where(first["bed"] == "ward", "ward", "icu")
-    out = first.groupby(["date", "facility_id", "need"]).size().rename("admissions").reset_index()
-    out["facility"] = out["facility_id"].map(code)
-    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
-    return out[["date", "facility", "need", "admissions"]]
-
-
-def write_truth(folder: Path, days: float = 35) -> tuple[Path, Path, RunResult]:
-    """Run the truth and write censuses.csv and admissions.csv into ``folder``."""
     scn = truth_scenario(days + 1 / 12)
     result = run_scenario(scn, network=small_network(scn))
+    run_dir = write_run_directory(result, folder / "truth-run")
     censuses, admissions = folder / "censuses.csv", folder / "admissions.csv"
-    census_history(result).to_csv(censuses, index=False)
-    admissions_history(result).to_csv(admissions, index=False)
+    censuses_from_run(run_dir).to_csv(censuses, index=False)
+    admissions_from_run(run_dir).to_csv(admissions, index=False)
     return censuses, admissions, result
