@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # the real public files the examples and the data tests read (see README.md, Example data)
 SHARED_DATA ?= ../shared/data
 
-.PHONY: run test lint bench clean data
+.PHONY: run test lint bench clean data forecast-example
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,19 @@ data:
 			"into data/, or give SHARED_DATA=/path/to/shared/data" >&2; \
 		exit 2; \
 	fi
+
+# the forecast example's data (examples/forecast/README.md): a run of truth.yaml made into an
+# admissions history (5% of admissions unreported), daily censuses, and the census of 9 June
+# as CSV and FHIR; REGIONAL is the command (e.g. REGIONAL="python -m regional")
+REGIONAL ?= $(BIN)/regional
+FORECAST_TMP ?= $(CURDIR)/.forecast-example
+forecast-example:
+	rm -rf "$(FORECAST_TMP)"
+	$(REGIONAL) run examples/forecast/truth.yaml --quiet --out "$(FORECAST_TMP)/truth"
+	$(REGIONAL) history "$(FORECAST_TMP)/truth" --out "$(FORECAST_TMP)/history" \
+		--report-share 0.95 --seed 1 --census-at 2025-06-09T00:00:00Z
+	cp "$(FORECAST_TMP)"/history/* examples/forecast/
+	rm -rf "$(FORECAST_TMP)"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -49,6 +49,7 @@ class Calibration:
     by: Literal["region", "facility"]
     coefficients: pd.DataFrame  # term, estimate, se, z (log scale)
     region_factors: pd.DataFrame  # region, factor, se, model_per_day, observed_per_day
+    unit_factors: pd.DataFrame  # unit, region, factor, se, model_per_day (units of the fit)
     weekly_profile: list[float]
     trend_per_week: float
     trend_se: float
@@ -101,6 +102,11 @@ class Calibration:
                 index=False, name=None
             )
         ]
+        if self.by == "facility":
+            for unit, factor, se in self.unit_factors[["unit", "factor", "se"]].itertuples(
+                index=False, name=None
+            ):
+                rows.append({"term": f"factor[{unit}]", "estimate": factor, "se": se, "scale": "x"})
         for region, factor, se in self.region_factors[["region", "factor", "se"]].itertuples(
             index=False, name=None
         ):
@@ -303,10 +309,20 @@ def fit(
         .to_numpy()
     )
     trend = float(np.exp(params[-1]) - 1.0)
+    unit_factors = pd.DataFrame(
+        {
+            "unit": units,
+            "region": [unit_region.get(u, u) for u in units],
+            "factor": unit_factor,
+            "se": unit_se,
+            "model_per_day": model_mean.reindex(units).to_numpy(),
+        }
+    )
     return Calibration(
         by=by,
         coefficients=coefficients,
         region_factors=factors,
+        unit_factors=unit_factors,
         weekly_profile=[float(v) for v in profile],
         trend_per_week=trend,
         trend_se=float(np.exp(params[-1]) * se[-1]),

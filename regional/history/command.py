@@ -23,6 +23,16 @@ def _date(text: str) -> dt.date:
         ) from None
 
 
+def _time(text: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a time such as 2025-06-09T00:00:00Z, got {text!r}"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -96,6 +106,13 @@ def add_parsers(sub: Any, add_settings: Callable[..., None], add_overlay: Callab
     )
     history.add_argument(
         "--seed", type=int, default=0, help="seed of the reporting noise (default 0)"
+    )
+    history.add_argument(
+        "--census-at",
+        type=_time,
+        metavar="TIME",
+        help="also write the per-patient census at this UTC time (census.csv) and its FHIR "
+        "bundle (census.fhir.json), e.g. 2025-06-09T00:00:00Z",
     )
 
 
@@ -174,23 +191,43 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    """``regional history``: admissions.csv and censuses.csv of a run directory, or nothing."""
+    """``regional history``: admissions.csv and censuses.csv of a run directory (and a census
+    at one time, as CSV and FHIR), or nothing."""
     from regional.cli import UsageError
     from regional.history.files import write_admissions
-    from regional.history.from_run import admissions_from_run, censuses_from_run, report_noise
+    from regional.history.from_run import (
+        admissions_from_run,
+        censuses_from_run,
+        patient_census_from_run,
+        report_noise,
+    )
     from regional.results import RunDirectoryError
+    from regional.snapshot.fhir import write_bundle
+    from regional.snapshot.records import patients_census
 
+    if args.out.exists():
+        raise UsageError(f"{args.out}: already exists; choose another --out or remove it")
     try:
         admissions = report_noise(admissions_from_run(args.run_dir), args.report_share, args.seed)
         censuses = censuses_from_run(args.run_dir, args.every_hours)
-    except RunDirectoryError as error:
+        census = None
+        if args.census_at is not None:
+            census = patient_census_from_run(args.run_dir, args.census_at)
+    except (RunDirectoryError, ValueError) as error:
         raise UsageError(str(error)) from None
+    names = ["admissions.csv", "censuses.csv"]
 
     def write(folder: Path) -> None:
         write_admissions(admissions, folder / "admissions.csv")
         censuses.to_csv(folder / "censuses.csv", index=False)
+        if census is not None:
+            census.to_csv(folder / "census.csv", index=False)
+            checked = patients_census(census.astype(str), "census.csv", args.census_at)
+            write_bundle(checked, args.census_at, folder / "census.fhir.json")
 
     out = _write_whole(args.out, write, "the history")
-    print(out / "admissions.csv")
-    print(out / "censuses.csv")
+    if census is not None:
+        names += ["census.csv", "census.fhir.json"]
+    for name in names:
+        print(out / name)
     return 0

@@ -69,10 +69,15 @@ def _hospitals(run_dir: Path) -> pd.DataFrame:
 def admissions_from_run(run_dir: str | Path) -> pd.DataFrame:
     """Daily admissions per facility and bed type of a run, in the admissions history format.
 
-    An admission is an episode's first bed (its first segment in the stays table), counted on
-    the local day it began at the facility it began in; the patients of the starting census and
-    of a warm-up are not admissions of the run. Transfers and escalations to the ICU are not new
-    admissions. Every (day, hospital, bed type) of the run has a row, zeros included.
+    An admission is an episode that needs a bed (ward or ICU), counted on the local day it
+    arrived, at the hospital of its first bed and as that bed's type (ward, icu or
+    intermediate); an episode that never had a bed counts at the hospital it arrived at, as the
+    bed it needs (it was admitted and boarded). So the history is the demand for beds, whether
+    or not a bed was free: the day of a boarder's admission is its arrival, as in a hospital's
+    admission records. An episode still at a rural post is not yet a hospital's admission; the
+    patients of the starting census and of a warm-up are not admissions of the run; transfers
+    and escalations to the ICU are not new admissions. Every (day, hospital, bed type) of the
+    run has a row, zeros included.
 
     Raises:
         RunDirectoryError: ``run_dir`` is not a complete run directory.
@@ -80,15 +85,34 @@ def admissions_from_run(run_dir: str | Path) -> pd.DataFrame:
     run_dir = Path(run_dir)
     start = _start(run_dir)
     hospitals = _hospitals(run_dir)
-    patients = _table(run_dir, "patients", ["patient_id", "carried_over"])
-    stays = _table(run_dir, "stays", ["patient_id", "facility_id", "bed", "start_time"])
-    fresh = set(patients.loc[~patients["carried_over"].astype(bool), "patient_id"])
-    stays = stays[stays["patient_id"].isin(fresh) & (stays["start_time"] >= start)]
-    first = stays.sort_values(["patient_id", "start_time"], kind="stable").drop_duplicates(
-        "patient_id"
+    patients = _table(
+        run_dir,
+        "patients",
+        ["patient_id", "carried_over", "first_facility", "need", "arrival_time"],
     )
+    fresh = patients[~patients["carried_over"].astype(bool) & (patients["need"] > 0)]
+    stays = _table(run_dir, "stays", ["patient_id", "facility_id", "bed", "start_time"])
+    stays = stays[stays["patient_id"].isin(fresh["patient_id"])]
+    first = (
+        stays.sort_values(["patient_id", "start_time"], kind="stable")
+        .drop_duplicates("patient_id")
+        .set_index("patient_id")
+    )
+    took = first.reindex(fresh["patient_id"])
+    facility = took["facility_id"].fillna(
+        pd.Series(fresh["first_facility"].to_numpy(), index=took.index)
+    )
+    needed = pd.Series(np.where(fresh["need"].to_numpy() == 2, "icu", "ward"), index=took.index)
+    first = pd.DataFrame(
+        {
+            "facility_id": facility.to_numpy(dtype=np.int64),
+            "bed": took["bed"].astype(object).fillna(needed).astype(str).to_numpy(),
+            "arrival_time": fresh["arrival_time"].to_numpy(),
+        }
+    )
+    first = first[first["facility_id"].isin(hospitals.index)]
     offset = hospitals["utc_offset_hours"].reindex(first["facility_id"]).to_numpy()
-    local = first["start_time"].dt.tz_convert(None) + pd.to_timedelta(offset, unit="h")
+    local = first["arrival_time"].dt.tz_convert(None) + pd.to_timedelta(offset, unit="h")
     first = first.assign(date=local.dt.normalize().to_numpy())
     days = _local_days(start, _end(run_dir, start), hospitals)
     counts = first.groupby(["date", "facility_id", "bed"]).size().rename("admissions")
@@ -151,18 +175,11 @@ def censuses_from_run(run_dir: str | Path, every_hours: float = 24) -> pd.DataFr
     patients = _table(
         run_dir, "patients", ["patient_id", "first_facility", "need", "arrival_time", "end_time"]
     )
-    stays = _table(run_dir, "stays", ["patient_id", "start_time", "end_time"])
-    stay_open, open_episode = stays["end_time"].isna(), patients["end_time"].isna()
+    first_bed = _first_beds(run_dir, patients["patient_id"])
+    open_episode = patients["end_time"].isna()
     rows = []
     for time in sorted(picked["time"].unique()):
-        held = (stays["start_time"] < time) & (stay_open | (stays["end_time"] >= time))
-        in_bed = stays.loc[held, "patient_id"]
-        waiting = patients[
-            (patients["arrival_time"] <= time)
-            & (open_episode | (patients["end_time"] > time))
-            & ~patients["patient_id"].isin(in_bed)
-            & (patients["need"] > 0)
-        ]
+        waiting = patients[_waiting(patients, first_bed, open_episode, time)]
         by = waiting.groupby(["first_facility", "need"]).size()
         rows.append(by.rename("n").reset_index().assign(time=time))
     waits = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
@@ -194,3 +211,97 @@ def report_noise(
     rng = np.random.default_rng([seed, 0x4E01])
     counts = admissions["admissions"].to_numpy(dtype=np.int64)
     return admissions.assign(admissions=rng.binomial(counts, report_share).astype(np.int64))
+
+
+def patient_census_from_run(run_dir: str | Path, at: pd.Timestamp) -> pd.DataFrame:
+    """The per-patient census of a run at ``at`` (a UTC time within the run): every patient in a
+    hospital bed then, with the time it took that bed, and every patient waiting at a hospital
+    for the bed it needs, since its arrival (the form ``regional.snapshot`` reads: ``patient,
+    facility, bed_type, admitted_at, condition, ventilated, waiting_since``).
+
+    Raises:
+        RunDirectoryError: ``run_dir`` is not a complete run directory.
+        ValueError: ``at`` is outside the run.
+    """
+    run_dir = Path(run_dir)
+    start = _start(run_dir)
+    at = pd.Timestamp(at)
+    at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+    if not start <= at <= _end(run_dir, start):
+        raise ValueError(f"{at.isoformat()} is outside the run ({start.isoformat()} on)")
+    hospitals = _hospitals(run_dir)
+    patients = _table(
+        run_dir,
+        "patients",
+        [
+            "patient_id",
+            "first_facility",
+            "condition",
+            "need",
+            "ventilator",
+            "arrival_time",
+            "end_time",
+        ],
+    ).set_index("patient_id")
+    stays = _table(run_dir, "stays", ["patient_id", "facility_id", "bed", "start_time", "end_time"])
+    held = stays[
+        (stays["start_time"] < at) & (stays["end_time"].isna() | (stays["end_time"] >= at))
+    ]
+    held = held[held["facility_id"].isin(hospitals.index)]
+    course = patients.reindex(held["patient_id"])
+    in_bed = pd.DataFrame(
+        {
+            "patient": held["patient_id"].astype(str).to_numpy(),
+            "facility": hospitals["code"].reindex(held["facility_id"]).astype(str).to_numpy(),
+            "bed_type": held["bed"].astype(str).to_numpy(),
+            "admitted_at": _iso(held["start_time"]),
+            "condition": course["condition"].astype(str).to_numpy(),
+            "ventilated": (course["ventilator"].to_numpy(dtype=bool))
+            & (held["bed"].astype(str).to_numpy() == "icu"),
+            "waiting_since": "",
+        }
+    )
+    first_bed = stays.groupby("patient_id")["start_time"].min().reindex(patients.index)
+    waiting = patients[
+        _waiting(patients, first_bed.to_numpy(), patients["end_time"].isna(), at)
+        & patients["first_facility"].isin(hospitals.index)
+    ]
+    arrived = _iso(waiting["arrival_time"])
+    queue = pd.DataFrame(
+        {
+            "patient": waiting.index.astype(str),
+            "facility": hospitals["code"].reindex(waiting["first_facility"]).astype(str).to_numpy(),
+            "bed_type": np.where(waiting["need"].to_numpy() == 2, "icu", "ward"),
+            "admitted_at": arrived,
+            "condition": waiting["condition"].astype(str).to_numpy(),
+            "ventilated": waiting["ventilator"].to_numpy(dtype=bool)
+            & (waiting["need"].to_numpy() == 2),
+            "waiting_since": arrived,
+        }
+    )
+    return pd.concat([in_bed, queue], ignore_index=True)
+
+
+def _iso(times: pd.Series) -> np.ndarray:
+    return np.asarray(times.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _first_beds(run_dir: Path, patient_ids: pd.Series) -> np.ndarray:
+    """The time each patient first took a bed (NaT: never), aligned with ``patient_ids``."""
+    stays = _table(run_dir, "stays", ["patient_id", "start_time"])
+    first = stays.groupby("patient_id")["start_time"].min()
+    return first.reindex(patient_ids.to_numpy()).to_numpy()
+
+
+def _waiting(
+    patients: pd.DataFrame, first_bed: np.ndarray, open_episode: pd.Series, time: pd.Timestamp
+) -> pd.Series:
+    """Patients waiting at ``time`` for their first bed: arrived, episode not over, no bed
+    taken yet (a patient in transit between beds is not waiting), needing a bed."""
+    bedless = pd.isna(first_bed) | (pd.Series(first_bed, index=patients.index) >= time)
+    return (
+        (patients["arrival_time"] <= time)
+        & (open_episode | (patients["end_time"] > time))
+        & bedless
+        & (patients["need"] > 0)
+    )

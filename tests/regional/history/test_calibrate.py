@@ -127,3 +127,18 @@ def test_the_overlay_moves_admissions_by_the_fitted_factor(
         # the two runs' counts are Poisson; their ratio's error is at most this
         sd = expected * np.sqrt(1 / after[region] + 1 / before[region])
         assert abs(moved - expected) <= 3 * sd, (region, moved, expected)
+
+
+@pytest.mark.slow
+def test_by_facility_a_regions_only_hospital_has_the_regions_factor(
+    truth: pd.DataFrame, calibration: Calibration
+) -> None:
+    model = scenario(days=DAYS, **RATE)
+    by_facility = fit(truth, model, _network(model), by="facility")
+    hospitals = by_facility.unit_factors.set_index("unit")
+    regions = calibration.region_factors.set_index("region")
+    for unit, region in (("T-000", "CL-00"), ("T-001", "CL-01")):
+        assert hospitals.loc[unit, "region"] == region
+        assert hospitals.loc[unit, "factor"] == pytest.approx(regions.loc[region, "factor"])
+    assert by_facility.overlay() == calibration.overlay()
+    assert {"factor[T-000]", "factor[T-001]"} <= set(by_facility.table()["term"])

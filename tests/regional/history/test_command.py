@@ -143,3 +143,18 @@ def test_a_bad_overlay_is_named_with_its_key(
     assert main(["run", "chile", "--overlay", str(overlay), "--days", "1", "--out", str(out)]) == 2
     assert "an overlay changes a scenario and names no base" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_ensemble_takes_overlays_in_order(tmp_path: Path) -> None:
+    from regional.cli import build_parser
+    from regional.ensembles.command import load_scenarios
+
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("demand: {trend_per_week: 0.02, weekly_profile: [2, 1, 1, 1, 1, 1, 1]}\n")
+    second.write_text("demand: {trend_per_week: 0.01}\n")
+    argv = ["ensemble", "chile", "--replications", "2", "--overlay", str(first)]
+    args = build_parser().parse_args([*argv, "--overlay", str(second), "--set", "days=3"])
+    (loaded,) = load_scenarios(args)
+    assert loaded.demand.trend_per_week == 0.01  # the later overlay wins
+    assert loaded.demand.weekly_profile[0] == 2  # and keeps what it does not name
+    assert loaded.days == 3  # --set applies after the overlays
