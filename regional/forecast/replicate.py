@@ -7,9 +7,9 @@ replication gives the same numbers serially or as a Ray task, on any number of w
 Of each run the forecast keeps, per hospital and day h = 0..days (h = 0 the census time):
 the ward, ICU and intermediate beds occupied and the patients waiting at the instant
 t0 + 24 h; whether every staffed ICU bed is taken then; and over the day before it (from
-t0 + 24 (h - 1) h to t0 + 24 h) the admissions (an episode's first bed, at the hospital it
-began in, as ``regional.history`` counts them; not the census's own patients, not transfers),
-the transfers in and out.
+t0 + 24 (h - 1) h to t0 + 24 h) the admissions (as ``regional.history`` counts them: episodes
+needing a bed, on their arrival, at the hospital of their first bed; not the census's own
+patients, not transfers), the transfers in and out.
 """
 
 from __future__ import annotations
@@ -80,18 +80,28 @@ def daily_samples(
     staffed = out["icu_staffed"]
     out["icu_full"] = ((staffed > 0) & (out["icu_occupied"] >= staffed)).astype(np.float64)
 
-    # admissions as regional.history counts them: an episode's first bed, at the hospital it
-    # began in; the census's patients (carried over) are none, transfers in are not new ones
+    # admissions as regional.history counts them: an episode needing a bed, on its arrival, at
+    # the hospital of its first bed (or, never bedded, where it arrived); not the census's
+    # patients (carried over), not transfers or escalations
     patients = result.tables["patients"]
-    fresh = pc.invert(patients.column("carried_over"))
-    ids = patients.filter(fresh).column("patient_id")
+    fresh = patients.filter(
+        pc.and_(pc.invert(patients.column("carried_over")), pc.greater(patients.column("need"), 0))
+    )
     stays = result.tables["stays"].select(["patient_id", "facility_id", "start_time"])
-    stays = stays.filter(pc.is_in(stays.column("patient_id"), value_set=ids))
     first = stays.sort_by([("patient_id", "ascending"), ("start_time", "ascending")])
     pid = first.column("patient_id").to_numpy()
     lead = np.r_[True, pid[1:] != pid[:-1]] if len(pid) else np.zeros(0, dtype=bool)
-    at = _hours(first.column("start_time"), scn.start)[lead]
-    where = first.column("facility_id").to_numpy()[lead]
+    beds = first.column("facility_id").to_numpy()[lead]
+    bedded = dict(zip(pid[lead].tolist(), beds.tolist(), strict=True))
+    arrived = fresh.column("first_facility").to_numpy()
+    where = np.array(
+        [
+            bedded.get(p, a)
+            for p, a in zip(fresh.column("patient_id").to_pylist(), arrived, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    at = _hours(fresh.column("arrival_time"), scn.start)
     _count_days(out["admissions"], row, where, at, width, np.ones(len(at), dtype=bool))
 
     transfers = result.tables["transfers"]
