@@ -12,6 +12,9 @@ the scenario knows, with a flat week, no trend and no region factors), ``w`` are
 effects that sum to zero, and ``b`` is the log of the weekly growth. The fit is by iteratively
 reweighted least squares (statsmodels' GLM); the standard errors are scaled by the Pearson
 dispersion when it exceeds 1 (quasi-Poisson), so overdispersed histories get wider errors.
+A window of a year or more fits the season too: ``m`` loses its season and the log of the
+model's season multiplier enters with a fitted exponent, turned into the amplitude whose
+season has the closest shape (``respiratory_season_amplitude`` in the overlay).
 
 The overlay it writes is what a run starting at ``until`` needs to expect the same:
 ``region_factors[u] = exp(a[u]) * mean(exp(w))`` (the level at ``until`` over the model's, a
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIN_DAYS = 14  # fewer days cannot tell a weekday profile from a trend
+SEASON_DAYS = 365  # a window of a year or more fits the season's amplitude too
+REFERENCE_AMPLITUDE = 0.4  # the season's shape fitted when the scenario's amplitude is 0
 
 
 @dataclass
@@ -53,6 +58,9 @@ class Calibration:
     weekly_profile: list[float]
     trend_per_week: float
     trend_se: float
+    season_amplitude: float | None  # fitted respiratory season amplitude (a year or more)
+    season_scale: float | None  # the exponent of the model's season, and its SE
+    season_scale_se: float | None
     deviance: float
     null_deviance: float
     pearson_chi2: float
@@ -77,6 +85,11 @@ class Calibration:
                 },
                 "weekly_profile": [round(float(v), 4) for v in self.weekly_profile],
                 "trend_per_week": round(float(self.trend_per_week), 5),
+                **(
+                    {"respiratory_season_amplitude": round(float(self.season_amplitude), 4)}
+                    if self.season_amplitude is not None
+                    else {}
+                ),
             }
         }
 
@@ -140,6 +153,15 @@ class Calibration:
             f"| Pearson chi-squared | {self.pearson_chi2:.2f} |",
             f"| dispersion (Pearson chi-squared / df) | {self.dispersion:.3f} |",
             f"| trend per week | {self.trend_per_week:+.4f} (SE {self.trend_se:.4f}) |",
+            *(
+                [
+                    f"| season: exponent of the model's | {self.season_scale:.3f} "
+                    f"(SE {self.season_scale_se:.3f}) |",
+                    f"| respiratory season amplitude | {self.season_amplitude:.3f} |",
+                ]
+                if self.season_amplitude is not None
+                else []
+            ),
             "| weekly profile (Mon..Sun) | "
             + ", ".join(f"{v:.3f}" for v in self.weekly_profile)
             + " |",
@@ -236,6 +258,12 @@ def fit(
             f"{MIN_DAYS} (two of each weekday)"
         )
     model_daily, unit_region = _model_expectation(scenario, network, days, by)
+    seasonal = len(days) >= SEASON_DAYS
+    if seasonal:  # the season as a term: the model's own, raised to a fitted power
+        reference = scenario.demand.respiratory_season_amplitude or REFERENCE_AMPLITUDE
+        flat_daily, _ = _model_expectation(scenario, network, days, by, amplitude=0.0)
+        shaped, _ = _model_expectation(scenario, network, days, by, amplitude=reference)
+        model_daily = flat_daily
     unit_of = (facilities["region"] if by == "region" else facilities["code"]).astype(str)
     frame["unit"] = unit_of.reindex(frame["facility"].astype(str)).to_numpy()
     observed = frame.groupby(["unit", "date"])["admissions"].sum()
@@ -257,11 +285,16 @@ def fit(
         raise HistoryError("the scenario expects no admissions on some day of a unit")
     weekday = np.tile(days.day_of_week.to_numpy(), len(units))
     weeks = np.tile(((days - end).days.to_numpy() + 0.5) / 7.0, len(units))
-    design = np.zeros((len(y), len(units) + 6 + 1))
+    design = np.zeros((len(y), len(units) + 6 + 1 + int(seasonal)))
     design[np.arange(len(y)), unit_idx] = 1.0
     for k in range(6):  # effect coding: Sunday is minus the sum of the others
         design[:, len(units) + k] = np.where(weekday == k, 1.0, np.where(weekday == 6, -1.0, 0.0))
-    design[:, -1] = weeks
+    trend_at = len(units) + 6
+    design[:, trend_at] = weeks
+    if seasonal:
+        design[:, -1] = np.log(shaped.loc[days, units].to_numpy().T.reshape(-1)) - np.log(
+            offset_values
+        )
     glm = sm.GLM(y, design, family=sm.families.Poisson(), offset=np.log(offset_values))
     result = glm.fit()
     dispersion = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else 1.0
@@ -270,6 +303,7 @@ def fit(
     cov = np.asarray(result.cov_params()) * scale
     se = np.sqrt(np.diag(cov))
     terms = [f"level[{u}]" for u in units] + [f"weekday[{d}]" for d in WEEKDAYS[:6]] + ["trend"]
+    terms += ["season"] if seasonal else []
     coefficients = pd.DataFrame(
         {"term": terms, "estimate": params, "se": se, "z": params / np.where(se > 0, se, np.nan)}
     )
@@ -283,7 +317,12 @@ def fit(
     profile = np.exp(w) / mean_week
     # d log(mean exp w) / d params: the softmax weights through the contrast
     grad_week = (np.exp(w) / np.exp(w).sum()) @ contrast
-    unit_factor = np.exp(params[: len(units)]) * mean_week
+    amplitude, rescale = None, 1.0
+    if seasonal:
+        amplitude, rescale = _amplitude_for(
+            float(params[-1]), scenario, network, days, by, flat_daily, shaped
+        )
+    unit_factor = np.exp(params[: len(units)]) * mean_week / rescale
     unit_se = np.empty(len(units))
     for i in range(len(units)):
         grad = grad_week.copy()
@@ -308,7 +347,7 @@ def fit(
         .reindex(factors["region"])
         .to_numpy()
     )
-    trend = float(np.exp(params[-1]) - 1.0)
+    trend = float(np.exp(params[trend_at]) - 1.0)
     unit_factors = pd.DataFrame(
         {
             "unit": units,
@@ -325,7 +364,10 @@ def fit(
         unit_factors=unit_factors,
         weekly_profile=[float(v) for v in profile],
         trend_per_week=trend,
-        trend_se=float(np.exp(params[-1]) * se[-1]),
+        trend_se=float(np.exp(params[trend_at]) * se[trend_at]),
+        season_amplitude=amplitude,
+        season_scale=float(params[-1]) if seasonal else None,
+        season_scale_se=float(se[-1]) if seasonal else None,
         deviance=float(result.deviance),
         null_deviance=float(result.null_deviance),
         pearson_chi2=float(result.pearson_chi2),
@@ -371,16 +413,53 @@ def _region_factors(
     return pd.DataFrame(rows)
 
 
+def _amplitude_for(
+    scale: float,
+    scenario: Scenario,
+    network: Network,
+    days: pd.DatetimeIndex,
+    by: str,
+    flat: pd.DataFrame,
+    shaped: pd.DataFrame,
+) -> tuple[float, float]:
+    """The season amplitude whose shape over the fitted days is closest (least squares on the
+    log of the network's daily total) to the model's shape raised to ``scale``; and the ratio
+    of the two, on average, that the levels absorb."""
+    from scipy.optimize import minimize_scalar
+
+    base = flat.sum(axis=1).to_numpy()
+    target = scale * np.log(shaped.sum(axis=1).to_numpy() / base)
+
+    def gap(amplitude: float) -> np.ndarray:
+        season, _ = _model_expectation(scenario, network, days, by, amplitude=amplitude)
+        return np.asarray(np.log(season.sum(axis=1).to_numpy() / base) - target)
+
+    def loss(amplitude: float) -> float:
+        g = gap(amplitude)
+        return float(np.sum((g - g.mean()) ** 2))
+
+    best = float(minimize_scalar(loss, bounds=(0.0, 10.0), method="bounded").x)
+    return best, float(np.exp(gap(best).mean()))
+
+
 def _model_expectation(
-    scenario: Scenario, network: Network, days: pd.DatetimeIndex, by: str
+    scenario: Scenario,
+    network: Network,
+    days: pd.DatetimeIndex,
+    by: str,
+    amplitude: float | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The scenario's expected hospital episodes per local day (rows) and unit (columns),
-    with a flat week, no trend and no region factors; and each unit's region.
+    with a flat week, no trend and no region factors (and the season of ``amplitude`` when
+    given); and each unit's region.
 
     A place's episodes belong to its region; by facility, to its first facility, or to the
     hospital a rural post refers to.
     """
-    demand = scenario.demand.model_copy(update={"region_factors": {}, "trend_per_week": 0.0})
+    update: dict[str, Any] = {"region_factors": {}, "trend_per_week": 0.0}
+    if amplitude is not None:
+        update["respiratory_season_amplitude"] = amplitude
+    demand = scenario.demand.model_copy(update=update)
     model = DemandModel(demand, scenario.clock_start, scenario.seed, scenario.warmup_hours)
     d = network.demand
     f = network.facilities

@@ -142,3 +142,30 @@ def test_by_facility_a_regions_only_hospital_has_the_regions_factor(
         assert hospitals.loc[unit, "factor"] == pytest.approx(regions.loc[region, "factor"])
     assert by_facility.overlay() == calibration.overlay()
     assert {"factor[T-000]", "factor[T-001]"} <= set(by_facility.table()["term"])
+
+
+def test_a_year_of_history_fits_the_seasons_amplitude_too() -> None:
+    """Poisson days drawn from the model's own expectation with a season of amplitude 1.0 and
+    20% more episodes: a fit of the year finds the amplitude the model (0.4) lacked."""
+    from regional.history.calibrate import _model_expectation
+
+    model = scenario(days=DAYS, **RATE, **{"demand.respiratory_season_amplitude": 0.4})
+    net = _network(model)
+    days = pd.date_range("2024-06-01", periods=420, freq="D")
+    truth, _ = _model_expectation(model, net, days, "region", amplitude=1.0)
+    rng = np.random.default_rng(11)
+    rows = [
+        (day, code, "ward", int(rng.poisson(1.2 * truth.loc[day, region])))
+        for day in days
+        for code, region in (("T-000", "CL-00"), ("T-001", "CL-01"))
+    ]
+    history = pd.DataFrame(rows, columns=["date", "facility", "need", "admissions"])
+    fitted = fit(history, model, net, window_weeks=60)
+    assert fitted.season_amplitude is not None and fitted.season_scale_se is not None
+    assert abs(fitted.season_amplitude - 1.0) < 0.15, fitted.season_amplitude
+    assert fitted.overlay()["demand"]["respiratory_season_amplitude"] == pytest.approx(
+        fitted.season_amplitude, abs=1e-4
+    )
+    assert abs(fitted.trend_per_week) <= 3 * fitted.trend_se
+    for row in fitted.region_factors.itertuples():
+        assert abs(row.factor - 1.2) <= 3 * row.se + 0.02, row

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regional.history import HistoryError, read_admissions, write_admissions
 from tests.networks import make_facilities, make_places, network, scenario
@@ -87,3 +90,33 @@ def test_missing_columns_and_files_are_named(tmp_path: Path) -> None:
         read_admissions(bad)
     with pytest.raises(HistoryError, match=r"no such file"):
         read_admissions(tmp_path / "none.csv")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(
+            st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+            st.sampled_from(["T-000", "CL-H00001", "x y"]),
+            st.sampled_from(["ward", "icu", "intermediate"]),
+        ),
+        st.integers(0, 1_000_000),
+        max_size=40,
+    ),
+    st.sampled_from(["h.csv", "h.parquet"]),
+)
+def test_any_history_written_reads_back_the_same(
+    rows: dict[tuple[dt.date, str, str], int], name: str
+) -> None:
+    frame = pd.DataFrame(
+        [(pd.Timestamp(d), f, n, a) for (d, f, n), a in rows.items()],
+        columns=["date", "facility", "need", "admissions"],
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        back = read_admissions(write_admissions(frame, Path(folder) / name))
+    expected = frame.sort_values(["date", "facility", "need"]).reset_index(drop=True)
+    assert back["date"].tolist() == expected["date"].tolist()
+    assert (
+        back[["facility", "need"]].values.tolist() == expected[["facility", "need"]].values.tolist()
+    )
+    assert back["admissions"].tolist() == expected["admissions"].tolist()
