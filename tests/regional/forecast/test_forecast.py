@@ -92,3 +92,25 @@ def test_a_census_without_a_time_needs_at(tmp_path: Path) -> None:
     path.write_text("patient,facility,bed_type,admitted_at\np1,T-000,ward,2025-05-04T00:00:00Z\n")
     with pytest.raises(ForecastError, match="give --at"):
         make_forecast(model_scenario(), path, days=1, replications=2, network_for=small_network)
+
+
+@pytest.mark.slow
+def test_the_same_forecast_on_two_ray_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("RAY_AUTH_MODE", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_USAGE_STATS_ENABLED"):
+        monkeypatch.setenv(key, "disabled" if key == "RAY_AUTH_MODE" else "0")
+    census = write_census(tmp_path / "census.csv")
+    serial, on_ray = (
+        make_forecast(
+            model_scenario(),
+            census,
+            days=2,
+            replications=3,
+            seed=4,
+            workers=workers,
+            network_for=small_network,
+        )
+        for workers in (1, 2)
+    )
+    pd.testing.assert_frame_equal(serial.hub, on_ray.hub)
