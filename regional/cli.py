@@ -1,5 +1,5 @@
 """The command line: ``regional run``, ``ensemble``, ``check``, ``scenarios``, ``export``,
-``plot``, ``report``, ``validate``, ``calibrate``, ``history``.
+``plot``, ``report``, ``validate``, ``calibrate``, ``history``, ``forecast``, ``backtest``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
 that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     from regional.history.command import add_parsers as add_history
 
     add_history(sub, _add_settings, _add_overlay)
+    from regional.forecast.command import add_parsers as add_forecast
+
+    add_forecast(sub, _whole_number, _add_settings, _add_overlay)
     from regional.report.command import add_parser as add_report
     from regional.validation.command import add_parser as add_validate
 
@@ -268,6 +271,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from regional.history.command import run_calibrate
 
             return run_calibrate(args)
+        if args.command == "forecast":
+            from regional.forecast.command import run_forecast
+
+            return run_forecast(args)
+        if args.command == "backtest":
+            from regional.forecast.command import run_backtest_command
+
+            return run_backtest_command(args)
         if args.command == "history":
             from regional.history.command import run_history
 
