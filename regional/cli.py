@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from regional.workdir import WorkDir
 
 EXIT_USAGE = 2
-EXPORT_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet", "all")
+EXPORT_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet", "csv", "xlsx", "all")
 
 
 class UsageError(Exception):
@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--export",
         choices=EXPORT_FORMATS,
         metavar="FORMAT",
-        help="also write GIS layers: gpkg, geojson, fgb, geoparquet or all",
+        help="also write GIS layers: gpkg, geojson, fgb, geoparquet, csv, xlsx or all",
     )
     _add_ensemble(sub)
     check = sub.add_parser(
@@ -149,9 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         required=True,
         choices=EXPORT_FORMATS,
-        help="gpkg, geojson, fgb, geoparquet or all",
+        help="gpkg, geojson, fgb, geoparquet, csv, xlsx (spreadsheets) or all",
     )
     export.add_argument("--out", type=Path, help="folder for the layers (default RUN_DIR/gis)")
+    export.add_argument(
+        "--layers",
+        metavar="A,B",
+        help="layers to write (default all): facilities, places, catchments, flows, "
+        "facility_timeseries, flows_kepler",
+    )
+    export.add_argument(
+        "--every",
+        metavar="PERIOD",
+        help="time series period: 1d, 6h, 30min... or `window` (default 1d in geojson, csv "
+        "and xlsx, every window in the others)",
+    )
     plot = sub.add_parser("plot", help="draw a run directory: a map and occupancy over time")
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     plot.add_argument("--out", type=Path, help="folder for the PNGs (default RUN_DIR/plots)")
@@ -247,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return validate(args)
         if args.command == "export":
-            for path in _export(args.run_dir, args.format, args.out):
+            for path in _export(args.run_dir, args.format, args.out, args.layers, args.every):
                 print(path)
             return 0
         build_parser().print_help()
@@ -406,13 +418,19 @@ def _plot(run_dir: Path, out: Path | None) -> list[Path]:
         raise UsageError(str(error)) from None
 
 
-def _export(run_dir: Path, fmt: str, out: Path | None) -> list[Path]:
+def _export(
+    run_dir: Path,
+    fmt: str,
+    out: Path | None,
+    layers: str | None = None,
+    every: str | None = None,
+) -> list[Path]:
     from geodata.export import ExportError, export_run
 
     target = out or Path(run_dir) / "gis"
     try:
         with guarded(target, "the GIS layers"):
-            return export_run(run_dir, fmt, out)
+            return export_run(run_dir, fmt, out, layers=layers, every=every)
     except ExportError as error:
         raise UsageError(str(error)) from None
 
