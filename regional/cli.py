@@ -1,5 +1,5 @@
 """The command line: ``regional run``, ``ensemble``, ``check``, ``scenarios``, ``export``,
-``plot``, ``validate``.
+``plot``, ``validate``, ``app``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
 that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
@@ -167,6 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="draw a run directory: a map and occupancy over time")
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     plot.add_argument("--out", type=Path, help="folder for the PNGs (default RUN_DIR/plots)")
+    app = sub.add_parser(
+        "app", help="serve the interactive twin in the browser (local; the `app` extra)"
+    )
+    app.add_argument(
+        "scenario",
+        nargs="?",
+        default="chile",
+        help="the scenario to open: a built-in name or a scenario .yaml file",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (this machine)")
+    app.add_argument("--port", type=_whole_number(0, "a port from 0 (any free one)"), default=8765)
     from regional.validation.command import add_parser as add_validate
 
     add_validate(sub, _days, _seed)
@@ -258,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from regional.validation.command import run as validate
 
             return validate(args)
+        if args.command == "app":
+            return _app(args)
         if args.command == "export":
             for path in _export(args.run_dir, args.format, args.out, args.layers, args.every):
                 print(path)
@@ -433,6 +446,19 @@ def _export(
             return export_run(run_dir, fmt, out, layers=layers, every=every)
     except ExportError as error:
         raise UsageError(str(error)) from None
+
+
+def _app(args: argparse.Namespace) -> int:
+    from regional.app.server import AppError, serve
+
+    load_scenario(args.scenario)  # a scenario that cannot load fails here, in one line
+    if args.port > 65535:
+        raise UsageError(f"--port {args.port}: expected a port from 0 to 65535")
+    try:
+        serve(args.scenario, host=args.host, port=args.port)
+    except AppError as error:
+        raise UsageError(str(error)) from None
+    return 0
 
 
 def _no_scenario_flags_with_resume(args: argparse.Namespace) -> None:
