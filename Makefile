@@ -13,9 +13,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # the README's commands need Ray (`--workers 2`), matplotlib (`regional plot`), plotly
-# (`regional report`) and statsmodels (`regional calibrate`) too
+# (`regional report`), statsmodels (`regional calibrate`), openpyxl (xlsx) and Solara (`regional app`) too
 $(VENV)/.installed-run: pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[ray,plot,report,forecast]"
+	$(BIN)/python -m pip install --quiet -e ".[ray,plot,report,forecast,tables,app]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

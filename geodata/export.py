@@ -5,12 +5,15 @@ time), ``catchments`` (Voronoi polygons of first facilities, clipped to the run'
 to the area of the places),
 ``flows`` (transfers and referrals per origin-destination pair as lines with counts),
 ``facility_timeseries`` (points with a real DateTime column for QGIS's temporal controller), and
-``flows_kepler.csv`` (point pairs with counts and times for kepler.gl).
+``flows_kepler.csv`` (point pairs with counts and times for kepler.gl). ``layers`` picks some
+of them; ``every`` sums the time series up over periods (``geodata.periods``): by default a
+day in the text formats (GeoJSON, CSV, XLSX), every window in the others.
 
 Formats follow the measured behaviour of GDAL 3.12 and its older readers: GeoPackage 1.3 with
 all layers in one file; GeoJSON in EPSG:4326 (RFC 7946), one file a layer; FlatGeobuf one file a
 layer without a spatial index, so features keep their stable order; GeoParquet 1.1 with a
-covering bounding box. Files appear whole or not at all.
+covering bounding box; CSV and XLSX tables for spreadsheets (``geodata.tables``). GeoJSON keeps
+six decimals of a degree (0.1 m). Files appear whole or not at all.
 """
 
 from __future__ import annotations
@@ -29,8 +32,14 @@ import pyarrow.parquet as pq
 if TYPE_CHECKING:
     import geopandas as gpd
 
-FORMATS = ("gpkg", "geojson", "fgb", "geoparquet")
+GIS_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet")
+FORMATS = (*GIS_FORMATS, "csv", "xlsx")
 LAYERS = ("facilities", "places", "catchments", "flows", "facility_timeseries")
+KEPLER = "flows_kepler"
+ALL_LAYERS = (*LAYERS, KEPLER)
+# the time series of the text formats, whose files grow fastest, is summed up by day
+DAILY_FORMATS = frozenset({"geojson", "csv", "xlsx"})
+GEOJSON_OPTIONS = {"COORDINATE_PRECISION": 6}
 RUN_TABLES = ("facilities", "places", "timeseries", "transfers", "referrals")
 WGS84 = "EPSG:4326"
 
@@ -70,24 +79,47 @@ def _local_crs(lon: np.ndarray, lat: np.ndarray) -> str:
     return f"+proj=aeqd +lat_0={np.median(lat):.4f} +lon_0={np.median(lon):.4f} +units=m"
 
 
-def build_layers(run_dir: Path) -> dict[str, Any]:
-    """Every layer of a run directory: GeoDataFrames in EPSG:4326, plus the kepler table."""
+def build_layers(
+    run_dir: Path, layers: tuple[str, ...] = ALL_LAYERS, freq: str | None = None
+) -> dict[str, Any]:
+    """The chosen layers of a run directory: GeoDataFrames in EPSG:4326 (the kepler layer a
+    table), the time series in periods of ``freq`` (None: every window)."""
     import geopandas as gpd
+
+    from geodata.periods import aggregate
 
     t = _read_run(Path(run_dir))
     f, places = t["facilities"], t["places"]
     facilities = gpd.GeoDataFrame(f, geometry=gpd.points_from_xy(f["lon"], f["lat"]), crs=WGS84)
-    place_layer = gpd.GeoDataFrame(
-        places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs=WGS84
-    )
-    return {
-        "facilities": facilities,
-        "places": place_layer,
-        "catchments": _catchments(facilities, places, _boundary(Path(run_dir))),
-        "flows": _flows(f, t["transfers"], t["referrals"]),
-        "facility_timeseries": _timeseries(f, t["timeseries"]),
-        "flows_kepler": _kepler(f, t["transfers"], t["referrals"]),
+    makers = {
+        "facilities": lambda: facilities,
+        "places": lambda: gpd.GeoDataFrame(
+            places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs=WGS84
+        ),
+        "catchments": lambda: _catchments(facilities, places, _boundary(Path(run_dir))),
+        "flows": lambda: _flows(f, t["transfers"], t["referrals"]),
+        "facility_timeseries": lambda: _timeseries(f, aggregate(t["timeseries"], freq)),
+        KEPLER: lambda: _kepler(f, t["transfers"], t["referrals"]),
     }
+    return {name: makers[name]() for name in layers}
+
+
+def choose_layers(text: str | None) -> tuple[str, ...]:
+    """The layers named in ``a,b`` (None: all of them), in the export's order.
+
+    Raises:
+        ExportError: a name that is not a layer.
+    """
+    if text is None:
+        return ALL_LAYERS
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ALL_LAYERS]
+    if unknown or not names:
+        raise ExportError(
+            f"--layers {text}: unknown layer {', '.join(unknown) or '(none given)'}; "
+            f"expected some of {', '.join(ALL_LAYERS)}, separated by commas"
+        )
+    return tuple(n for n in ALL_LAYERS if n in names)
 
 
 def _boundary(run_dir: Path) -> Any:
@@ -309,8 +341,9 @@ def _timeseries(f: pd.DataFrame, ts: pd.DataFrame) -> gpd.GeoDataFrame:
     xy = f.set_index("facility_id")[["name", "kind", "lon", "lat"]]
     frame = ts.join(xy, on="facility_id")
     with np.errstate(divide="ignore", invalid="ignore"):
-        frame["ward_occupancy"] = frame["ward_occupied"] / frame["ward_staffed"].replace(0, np.nan)
-        frame["icu_occupancy"] = frame["icu_occupied"] / frame["icu_staffed"].replace(0, np.nan)
+        ward = frame["ward_occupied"] / frame["ward_staffed"].replace(0, np.nan)
+        icu = frame["icu_occupied"] / frame["icu_staffed"].replace(0, np.nan)
+    frame["ward_occupancy"], frame["icu_occupancy"] = ward.round(4), icu.round(4)
     # naive UTC DateTime fields read the same in every GDAL version and in QGIS's temporal
     # controller; every time of a run is UTC
     frame["time"] = frame["time"].dt.tz_convert("UTC").dt.tz_localize(None)
@@ -323,9 +356,15 @@ def _timeseries(f: pd.DataFrame, ts: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _write(layers: Mapping[str, Any], fmt: str, folder: Path) -> list[str]:
+    from geodata.tables import write_csv, write_xlsx
+
+    geo = {name: layers[name] for name in LAYERS if name in layers}
+    if fmt == "csv":
+        return write_csv(geo, folder)
+    if fmt == "xlsx":
+        return write_xlsx(geo, folder) if geo else []
     written = []
-    geo = {name: layers[name] for name in LAYERS}
-    if fmt == "gpkg":
+    if fmt == "gpkg" and geo:
         path = folder / "run.gpkg"
         for name, frame in geo.items():
             frame.to_file(path, layer=name, driver="GPKG", VERSION="1.3")
@@ -333,7 +372,7 @@ def _write(layers: Mapping[str, Any], fmt: str, folder: Path) -> list[str]:
     elif fmt == "geojson":
         for name, frame in geo.items():
             path = folder / f"{name}.geojson"
-            frame.to_crs(4326).to_file(path, driver="GeoJSON")
+            frame.to_crs(4326).to_file(path, driver="GeoJSON", **GEOJSON_OPTIONS)
             written.append(path.name)
     elif fmt == "fgb":
         for name, frame in geo.items():
@@ -348,30 +387,67 @@ def _write(layers: Mapping[str, Any], fmt: str, folder: Path) -> list[str]:
     return written
 
 
-def export_run(run_dir: Path, fmt: str, out: Path | None = None) -> list[Path]:
+def export_run(
+    run_dir: Path,
+    fmt: str,
+    out: Path | None = None,
+    layers: str | None = None,
+    every: str | None = None,
+) -> list[Path]:
     """Write the run's layers in one format (or ``all``) into a new folder; return the files.
 
+    Args:
+        run_dir: a run directory from ``regional run``.
+        fmt: one of ``FORMATS`` or ``all``.
+        out: the new folder (default ``RUN_DIR/gis``).
+        layers: the layers to write, ``a,b`` (default all).
+        every: the time series' period, ``1d``, ``6h``, ``30min`` or ``window`` (default a day
+            in GeoJSON, CSV and XLSX, every window in the other formats).
+
     Raises:
-        ExportError: an unknown format, an incomplete run directory or an output that exists.
+        ExportError: an unknown format, layer or period, an incomplete run directory, an
+            output that exists or a table too long for a spreadsheet.
     """
+    from geodata.periods import PeriodError, parse_every
+    from geodata.tables import TableError
+
     if fmt not in (*FORMATS, "all"):
         raise ExportError(
             f"--format {fmt}: unknown format; expected one of {', '.join(FORMATS)} or all"
         )
+    chosen = choose_layers(layers)
+    try:
+        freq = parse_every(every) if every is not None else None
+    except PeriodError as error:
+        raise ExportError(str(error)) from None
     run_dir = Path(run_dir)
     out = Path(out) if out is not None else run_dir / "gis"
     if out.exists():
         raise ExportError(f"{out}: already exists; give another --out or remove it")
-    layers = build_layers(run_dir)
+    formats = FORMATS if fmt == "all" else (fmt,)
+    # a format's own default period where --every is not given; each period built once
+    periods = {
+        each: freq if every is not None else ("1D" if each in DAILY_FORMATS else None)
+        for each in formats
+    }
+    first, *others = dict.fromkeys(periods.values())
+    built = {first: build_layers(run_dir, chosen, first)}
+    for period in others:  # only the time series differs
+        series = build_layers(run_dir, ("facility_timeseries",), period)
+        built[period] = {**built[first], **series}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
         names = []
-        for each in FORMATS if fmt == "all" else (fmt,):
-            names += _write(layers, each, tmp)
-        layers["flows_kepler"].to_csv(tmp / "flows_kepler.csv", index=False)
-        names.append("flows_kepler.csv")
+        for each in formats:
+            names += _write(built[periods[each]], each, tmp)
+        if KEPLER in chosen:
+            built[first][KEPLER].to_csv(tmp / f"{KEPLER}.csv", index=False)
+            names.append(f"{KEPLER}.csv")
         os.rename(tmp, out)
+    except TableError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ExportError(str(error)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -1,5 +1,6 @@
 """The command line: ``regional run``, ``ensemble``, ``check``, ``scenarios``, ``export``,
-``plot``, ``report``, ``validate``, ``calibrate``, ``history``, ``forecast``, ``backtest``.
+``plot``, ``report``, ``validate``, ``calibrate``, ``history``, ``forecast``, ``backtest``,
+``app``.
 
 A user's mistake (a bad flag, an unknown scenario, a malformed file) gets one line on stderr
 that says what is wrong and how to fix it, exit code 2, and no run directory. So does a disk
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from regional.workdir import WorkDir
 
 EXIT_USAGE = 2
-EXPORT_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet", "all")
+EXPORT_FORMATS = ("gpkg", "geojson", "fgb", "geoparquet", "csv", "xlsx", "all")
 
 
 class UsageError(Exception):
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--export",
         choices=EXPORT_FORMATS,
         metavar="FORMAT",
-        help="also write GIS layers: gpkg, geojson, fgb, geoparquet or all",
+        help="also write GIS layers: gpkg, geojson, fgb, geoparquet, csv, xlsx or all",
     )
     _add_ensemble(sub)
     check = sub.add_parser(
@@ -164,9 +165,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         required=True,
         choices=EXPORT_FORMATS,
-        help="gpkg, geojson, fgb, geoparquet or all",
+        help="gpkg, geojson, fgb, geoparquet, csv, xlsx (spreadsheets) or all",
     )
     export.add_argument("--out", type=Path, help="folder for the layers (default RUN_DIR/gis)")
+    export.add_argument(
+        "--layers",
+        metavar="A,B",
+        help="layers to write (default all): facilities, places, catchments, flows, "
+        "facility_timeseries, flows_kepler",
+    )
+    export.add_argument(
+        "--every",
+        metavar="PERIOD",
+        help="time series period: 1d, 6h, 30min... or `window` (default 1d in geojson, csv "
+        "and xlsx, every window in the others)",
+    )
     plot = sub.add_parser("plot", help="draw a run directory: a map and occupancy over time")
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     plot.add_argument("--out", type=Path, help="folder for the PNGs (default RUN_DIR/plots)")
@@ -177,6 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_forecast(sub, _whole_number, _add_settings, _add_overlay)
     from regional.report.command import add_parser as add_report
+    app = sub.add_parser(
+        "app", help="serve the interactive twin in the browser (local; the `app` extra)"
+    )
+    app.add_argument(
+        "scenario",
+        nargs="?",
+        default="chile",
+        help="the scenario to open: a built-in name or a scenario .yaml file",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (this machine)")
+    app.add_argument("--port", type=_whole_number(0, "a port from 0 (any free one)"), default=8765)
     from regional.validation.command import add_parser as add_validate
 
     add_report(sub)
@@ -291,8 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from regional.validation.command import run as validate
 
             return validate(args)
+        if args.command == "app":
+            return _app(args)
         if args.command == "export":
-            for path in _export(args.run_dir, args.format, args.out):
+            for path in _export(args.run_dir, args.format, args.out, args.layers, args.every):
                 print(path)
             return 0
         build_parser().print_help()
@@ -460,15 +486,34 @@ def _plot(run_dir: Path, out: Path | None) -> list[Path]:
         raise UsageError(str(error)) from None
 
 
-def _export(run_dir: Path, fmt: str, out: Path | None) -> list[Path]:
+def _export(
+    run_dir: Path,
+    fmt: str,
+    out: Path | None,
+    layers: str | None = None,
+    every: str | None = None,
+) -> list[Path]:
     from geodata.export import ExportError, export_run
 
     target = out or Path(run_dir) / "gis"
     try:
         with guarded(target, "the GIS layers"):
-            return export_run(run_dir, fmt, out)
+            return export_run(run_dir, fmt, out, layers=layers, every=every)
     except ExportError as error:
         raise UsageError(str(error)) from None
+
+
+def _app(args: argparse.Namespace) -> int:
+    from regional.app.server import AppError, serve
+
+    load_scenario(args.scenario)  # a scenario that cannot load fails here, in one line
+    if args.port > 65535:
+        raise UsageError(f"--port {args.port}: expected a port from 0 to 65535")
+    try:
+        serve(args.scenario, host=args.host, port=args.port)
+    except AppError as error:
+        raise UsageError(str(error)) from None
+    return 0
 
 
 def _no_scenario_flags_with_resume(args: argparse.Namespace) -> None:

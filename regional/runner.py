@@ -153,6 +153,9 @@ class Progress:
     in_transit: int
     wall_seconds: float
     stats: list[protocol.WindowStats] = field(default_factory=list)
+    # the capacity board after the window (free staffed beds and queues of every facility),
+    # what a live view draws before the run's tables exist
+    board: pa.Table | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -294,6 +297,7 @@ def run_scenario(
                         in_transit=sum(i.transfers.num_rows for i in inboxes),
                         wall_seconds=time.perf_counter() - began_wall,
                         stats=stats,
+                        board=inboxes[0].board if inboxes else None,
                     )
                 )
         in_transit = pa.concat_tables([i.transfers for i in inboxes])

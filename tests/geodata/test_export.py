@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import regional
-from geodata.export import LAYERS, ExportError, build_layers, export_run
+from geodata.export import ALL_LAYERS, LAYERS, ExportError, build_layers, export_run
+from geodata.periods import PeriodError, parse_every
 from tests.e2e.test_cli import regional as regional_cli
 
 GEOMETRY = {
@@ -40,6 +41,11 @@ def layers(run_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def daily(run_dir: Path) -> dict[str, Any]:
+    return build_layers(run_dir, ("facility_timeseries",), "1D")
+
+
+@pytest.fixture(scope="module")
 def exported(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gis") / "all"
     export_run(run_dir, "all", out)
@@ -58,10 +64,12 @@ def _read(folder: Path, fmt: str, layer: str) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "fgb", "geoparquet"])
 @pytest.mark.parametrize("layer", LAYERS)
 def test_every_layer_round_trips(
-    exported: Path, layers: dict[str, Any], fmt: str, layer: str
+    exported: Path, layers: dict[str, Any], daily: dict[str, Any], fmt: str, layer: str
 ) -> None:
     back = _read(exported, fmt, layer)
-    assert len(back) == len(layers[layer]) > 0
+    # the GeoJSON time series is summed up by day, the other formats keep every window
+    expected = daily if fmt == "geojson" and layer == "facility_timeseries" else layers
+    assert len(back) == len(expected[layer]) > 0
     assert back.crs is not None and back.crs.to_epsg() == 4326
     assert set(back.geom_type) == {GEOMETRY[layer]}
     if layer == "facility_timeseries" and fmt != "geojson":
@@ -217,3 +225,123 @@ def test_a_damaged_boundary_file_is_one_line(run_dir: Path, tmp_path: Path) -> N
     (damaged / "boundary.parquet").write_bytes(b"not parquet")
     with pytest.raises(ExportError, match=r"boundary\.parquet: unreadable"):
         build_layers(damaged)
+
+
+def test_periods_read_as_pandas_frequencies() -> None:
+    assert parse_every("1d") == "1D" and parse_every("6h") == "6h"
+    assert parse_every("30min") == "30min" and parse_every(" Window ") is None
+    for bad in ("0d", "2x", "d", "1.5h", ""):
+        with pytest.raises(PeriodError, match="expected a period such as 1d"):
+            parse_every(bad)
+
+
+def test_a_day_of_a_facility_is_one_row_that_keeps_its_totals(
+    layers: dict[str, Any], daily: dict[str, Any]
+) -> None:
+    raw, day = layers["facility_timeseries"], daily["facility_timeseries"]
+    facilities = raw["facility_id"].nunique()
+    assert len(day) == 2 * facilities  # a 2-day run: two days of every facility
+    per_day = len(raw) // facilities // 2  # the windows a day holds
+    assert per_day > 1 and set(day["samples"]) == {per_day}
+    assert day["time"].dt.hour.eq(0).all()
+    # the sum of an amount is kept, a level's mean is its windows' mean, a peak its max
+    # (each row rounded to 3 decimals)
+    kept = pytest.approx(raw["nurse_hours_short"].sum(), abs=5e-4 * len(day))
+    assert day["nurse_hours_short"].sum() == kept
+    assert day["ward_occupied"].mean() == pytest.approx(raw["ward_occupied"].mean(), abs=1e-3)
+    peaks = raw.assign(time=raw["time"].dt.floor("D")).groupby(["facility_id", "time"])["waiting"]
+    both = day.join(peaks.max().rename("expected"), on=["facility_id", "time"])
+    assert (both["waiting_peak"] == both["expected"]).all()
+    assert (day["icu_occupied_peak"] >= day["icu_occupied"]).all()
+
+
+def test_six_hours_give_four_rows_a_day(run_dir: Path, daily: dict[str, Any]) -> None:
+    six = build_layers(run_dir, ("facility_timeseries",), "6h")["facility_timeseries"]
+    day = daily["facility_timeseries"]
+    assert len(six) == 4 * len(day)
+    assert set(six["samples"] * 4) == set(day["samples"])
+
+
+def test_layers_choose_the_files(run_dir: Path, tmp_path: Path) -> None:
+    written = export_run(run_dir, "geojson", tmp_path / "gis", layers="flows,facilities")
+    assert [p.name for p in written] == ["facilities.geojson", "flows.geojson"]
+    assert sorted(p.name for p in (tmp_path / "gis").iterdir()) == [
+        "facilities.geojson",
+        "flows.geojson",
+    ]
+    kepler = export_run(run_dir, "csv", tmp_path / "k", layers="flows_kepler")
+    assert [p.name for p in kepler] == ["flows_kepler.csv"]
+
+
+def test_an_unknown_layer_is_one_line_that_lists_the_known(run_dir: Path, tmp_path: Path) -> None:
+    done = regional_cli(
+        "export", str(run_dir), "--format", "csv", "--layers", "facilities,roads",
+        "--out", "gis", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "unknown layer roads" in done.stderr
+    assert all(name in done.stderr for name in ALL_LAYERS)
+    bad = regional_cli(
+        "export", str(run_dir), "--format", "csv", "--every", "2x", "--out", "gis", cwd=tmp_path
+    )
+    assert bad.returncode == 2 and "--every 2x" in bad.stderr
+    assert not (tmp_path / "gis").exists()
+
+
+@pytest.mark.slow
+def test_csv_tables_are_read_by_pandas_and_gdal(
+    run_dir: Path, layers: dict[str, Any], daily: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "csv"
+    export_run(run_dir, "csv", out, layers="facilities,flows,facility_timeseries")
+    facilities = pd.read_csv(out / "facilities.csv")
+    assert len(facilities) == len(layers["facilities"])
+    assert {"lon", "lat", "name"} <= set(facilities) and "geometry" not in facilities
+    flows = pd.read_csv(out / "flows.csv")
+    assert flows["count"].sum() == layers["flows"]["count"].sum()
+    assert {"origin_lon", "origin_lat", "dest_lon", "dest_lat"} <= set(flows)
+    series = pd.read_csv(out / "facility_timeseries.csv", parse_dates=["time"])
+    assert len(series) == len(daily["facility_timeseries"])
+    assert series["time"].min() == pd.Timestamp("2025-06-01")
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("GDAL's ogrinfo is not installed (Debian gdal-bin; .ci/run installs it)")
+    done = subprocess.run(
+        [ogrinfo, "-so", "-ro", str(out / "facility_timeseries.csv"), "facility_timeseries"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Feature Count: {len(series)}" in done.stdout
+
+
+@pytest.mark.slow
+def test_xlsx_has_a_sheet_a_layer_with_real_dates(
+    run_dir: Path, daily: dict[str, Any], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    out = tmp_path / "xlsx"
+    export_run(run_dir, "xlsx", out, layers="facilities,facility_timeseries")
+    book = openpyxl.load_workbook(out / "run.xlsx", read_only=True)
+    assert book.sheetnames == ["facilities", "facility_timeseries"]
+    sheet = book["facility_timeseries"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    first = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert isinstance(first[header.index("time")], dt.datetime)
+    assert sheet.max_row == len(daily["facility_timeseries"]) + 1
+
+
+def test_a_table_too_long_for_a_sheet_says_what_to_do(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geodata.tables
+
+    monkeypatch.setattr(geodata.tables, "XLSX_MAX_ROWS", 10)
+    with pytest.raises(ExportError, match=r"do not fit an Excel sheet.*--every.*--format csv"):
+        export_run(run_dir, "xlsx", tmp_path / "x", layers="facilities")
+    assert not (tmp_path / "x").exists()
+    assert not list(tmp_path.iterdir())
