@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_forecast(sub, _whole_number, _add_settings, _add_overlay)
     from regional.report.command import add_parser as add_report
+
     app = sub.add_parser(
         "app", help="serve the interactive twin in the browser (local; the `app` extra)"
     )
