@@ -46,9 +46,14 @@ def census_for(scenario: Scenario, facilities: pd.DataFrame) -> tuple[pd.DataFra
             f"({', '.join(names)})"
         )
     beds = hospitals.set_index("facility_id")
+    # a patient in a critical bed needs the hospital to have one; one waiting for it may board
+    # anywhere (a hospital without an ICU holds its ICU patients until a transfer)
+    in_bed = census["waiting_hours"].isna().to_numpy()
     for bed, column in (("icu", "icu_beds"), ("intermediate", "intermediate_beds")):
         wrong = census[
-            (census["bed_type"] == bed) & (beds.loc[census["facility_id"], column] == 0).to_numpy()
+            (census["bed_type"] == bed).to_numpy()
+            & in_bed
+            & (beds.loc[census["facility_id"], column] == 0).to_numpy()
         ]
         if len(wrong):
             raise ScenarioError(

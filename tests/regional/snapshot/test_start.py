@@ -94,6 +94,27 @@ def test_a_run_starts_from_the_census_and_the_same_from_its_fhir_bundle(tmp_path
         assert from_csv.tables[name].equals(from_fhir.tables[name]), name
 
 
+def test_an_icu_boarder_at_a_hospital_without_an_icu_waits_there(tmp_path: Path) -> None:
+    # a census history of the twin holds ICU patients waiting at hospitals with no ICU; a
+    # patient in an ICU bed there is a mistake, one waiting for it is not
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "facility,time,ward_occupied,icu_occupied,waiting_ward,waiting_icu\n"
+        "T-001,2025-05-31T20:00:00Z,10,0,0,2\n"
+    )
+    scn, net = _network(path)
+    waiting = run_scenario(scn, network=net).to_pandas("timeseries")
+    first = waiting[waiting["facility_id"] == 1].iloc[0]
+    assert first["ward_occupied"] == 10 and first["icu_occupied"] == 0
+    assert first["waiting"] >= 2  # the two boarders wait there at the start
+    path.write_text(
+        "facility,time,ward_occupied,icu_occupied,waiting_ward,waiting_icu\n"
+        "T-001,2025-05-31T20:00:00Z,10,1,0,0\n"
+    )
+    with pytest.raises(ScenarioError, match="which has no icu beds"):
+        _network(path)
+
+
 def test_a_facility_the_network_lacks_is_named(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("patient,facility,bed_type,admitted_at\np1,NOWHERE,ward,2025-05-31T00:00:00Z\n")
