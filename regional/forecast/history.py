@@ -90,42 +90,23 @@ def read_census_rows(rows: pd.DataFrame, name: str, at: dt.datetime) -> pd.DataF
 
 
 def read_admissions_history(path: Path) -> pd.DataFrame:
-    """Daily admissions by facility: columns date (datetime64, UTC midnight), facility, admissions.
+    """Daily admissions by facility, every need summed: columns date (datetime64, UTC
+    midnight), facility, admissions; read and checked by ``regional.history.files``.
 
     Raises:
         ForecastError: the file is missing or a row is bad.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ForecastError(f"--history {path}: no such file; give the admissions history")
+    from regional.history.files import HistoryError, read_admissions
+
     try:
-        frame = _read_table(path)
-    except CensusError as error:
-        raise ForecastError(f"--history: {error}") from None
-    for column in ("date", "facility", "admissions"):
-        if column not in frame.columns:
-            raise ForecastError(
-                f"--history {path.name}: no column {column!r}; an admissions "
-                "history has date, facility, need and admissions"
-            )
-    dates = pd.to_datetime(frame["date"], utc=True, errors="coerce", format="mixed")
-    counts = pd.to_numeric(frame["admissions"], errors="coerce")
-    for column, bad in (("date", dates.isna()), ("admissions", counts.isna() | (counts < 0))):
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ForecastError(
-                f"--history {path.name}: row {row + 2}, column {column!r}: "
-                f"got {frame[column].iloc[row]!r}; expected a "
-                + ("date" if column == "date" else "count of 0 or more")
-            )
-    out = pd.DataFrame(
-        {
-            "date": dates.dt.floor("D"),
-            "facility": frame["facility"].astype(str),
-            "admissions": counts.astype(np.float64),
-        }
+        frame = read_admissions(path)
+    except HistoryError as error:
+        raise ForecastError(f"--history {error}") from None
+    frame = frame.assign(
+        date=pd.to_datetime(frame["date"]).dt.tz_localize("UTC"),
+        admissions=frame["admissions"].astype(np.float64),
     )
-    return out.groupby(["date", "facility"])["admissions"].sum().reset_index()
+    return frame.groupby(["date", "facility"])["admissions"].sum().reset_index()
 
 
 def histories(census: pd.DataFrame, admissions: pd.DataFrame | None) -> Histories:
