@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the scenario to open: a built-in name or a scenario .yaml file",
     )
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (this machine)")
+    app.add_argument(
+        "--lang", choices=("es", "pt", "en"), default="es", help="es, pt or en (default es)"
+    )
     app.add_argument("--port", type=_whole_number(0, "a port from 0 (any free one)"), default=8765)
     from regional.validation.command import add_parser as add_validate
 
@@ -511,7 +514,7 @@ def _app(args: argparse.Namespace) -> int:
     if args.port > 65535:
         raise UsageError(f"--port {args.port}: expected a port from 0 to 65535")
     try:
-        serve(args.scenario, host=args.host, port=args.port)
+        serve(args.scenario, host=args.host, port=args.port, lang=args.lang)
     except AppError as error:
         raise UsageError(str(error)) from None
     return 0

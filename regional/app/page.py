@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import solara
 
+from regional.app.labels import AppLanguage, current
 from regional.app.levers import Levers
 from regional.app.pictures import chart_svg, legend_html, map_svg
 from regional.app.session import BUILDING, RUNNING, RunSession, Snapshot
@@ -20,10 +21,14 @@ from regional.scenario import ScenarioError, builtin_names, load_scenario
 SCENARIO_VARIABLE = "REGIONAL_APP_SCENARIO"
 POLL_SECONDS = 0.4
 OCCUPANCY = {
-    "ward_used/ward_staffed": ("ward beds in use", "#1971c2"),
-    "icu_used/icu_staffed": ("ICU beds in use", "#c92a2a"),
+    "ward_used/ward_staffed": ("ward_in_use", "#1971c2"),
+    "icu_used/icu_staffed": ("icu_in_use", "#c92a2a"),
 }
-QUEUE = {"waiting": ("patients waiting for a bed", "#e8590c")}
+QUEUE = {"waiting": ("queue_series", "#e8590c")}
+
+
+def _series(series: dict[str, tuple[str, str]], lang: AppLanguage) -> dict[str, tuple[str, str]]:
+    return {key: (lang.app(label), colour) for key, (label, colour) in series.items()}
 
 
 def scenario_choices() -> list[str]:
@@ -36,13 +41,15 @@ def scenario_choices() -> list[str]:
 @solara.component
 def LeverSliders(levers: solara.Reactive[Levers], disabled: bool) -> None:
     """The sliders of the main levers."""
+    lang = current()
 
     def slider(kind: Any, label: str, key: str, **bounds: Any) -> None:
         value = getattr(levers.value, key)
+        shown = lang.number(value, 2) if kind is solara.SliderFloat else lang.number(value)
+        if kind is solara.SliderFloat:
+            shown = shown.rstrip("0").rstrip(lang.decimal)
         kind(
-            f"{label}: {value:,.2f}".rstrip("0").rstrip(".")
-            if kind is solara.SliderFloat
-            else f"{label}: {value:,}",
+            f"{lang.app(key)}: {shown}",
             value=value,
             on_value=lambda v: levers.set(levers.value.replace(**{key: v})),
             disabled=disabled,
@@ -50,28 +57,28 @@ def LeverSliders(levers: solara.Reactive[Levers], disabled: bool) -> None:
             **bounds,
         )
 
-    slider(solara.SliderFloat, "Days simulated", "days", min=0.5, max=30, step=0.5)
-    _heading("Beds", "from day 0, no new nurses")
-    slider(solara.SliderInt, "Ward beds added", "extra_ward_beds", min=0, max=2000, step=50)
-    slider(solara.SliderInt, "Ward beds made ICU", "ward_to_icu_beds", min=0, max=500, step=10)
-    _heading("Staff")
-    slider(solara.SliderFloat, "Nurse absenteeism", "absenteeism", min=0, max=0.4, step=0.01)
+    slider(solara.SliderFloat, "days", "days", min=0.5, max=30, step=0.5)
+    _heading(lang.app("beds"), lang.app("beds_note"))
+    slider(solara.SliderInt, "extra_ward_beds", "extra_ward_beds", min=0, max=2000, step=50)
+    slider(solara.SliderInt, "ward_to_icu_beds", "ward_to_icu_beds", min=0, max=500, step=10)
+    _heading(lang.app("staff"))
+    slider(solara.SliderFloat, "absenteeism", "absenteeism", min=0, max=0.4, step=0.01)
     slider(
-        solara.SliderFloat, "Ward patients per nurse", "ward_patients_per_nurse",
+        solara.SliderFloat, "ward_patients_per_nurse", "ward_patients_per_nurse",
         min=2, max=16, step=0.5,
     )  # fmt: skip
-    _heading("Equipment and telemedicine")
+    _heading(lang.app("equipment"))
     slider(
-        solara.SliderFloat, "Ventilators per ICU bed", "ventilators_per_icu_bed",
+        solara.SliderFloat, "ventilators_per_icu_bed", "ventilators_per_icu_bed",
         min=0, max=2, step=0.05,
     )  # fmt: skip
     slider(
-        solara.SliderFloat, "Clinics with telemedicine", "telemedicine_coverage",
+        solara.SliderFloat, "telemedicine_coverage", "telemedicine_coverage",
         min=0, max=1, step=0.05,
     )  # fmt: skip
-    _heading("Respiratory surge", "from day 0")
-    slider(solara.SliderFloat, "Peak demand x", "surge_factor", min=1, max=6, step=0.1)
-    slider(solara.SliderFloat, "Days to the peak", "surge_ramp_days", min=0, max=14, step=0.5)
+    _heading(lang.app("surge"), lang.app("surge_note"))
+    slider(solara.SliderFloat, "surge_factor", "surge_factor", min=1, max=6, step=0.1)
+    slider(solara.SliderFloat, "surge_ramp_days", "surge_ramp_days", min=0, max=14, step=0.5)
 
 
 def _heading(title: str, note: str = "") -> None:
@@ -82,23 +89,25 @@ def _heading(title: str, note: str = "") -> None:
             solara.Text(note.strip(), style={"font-size": "12px", "color": "#868e96"})
 
 
-def _status(snap: Snapshot) -> str:
+def _status(snap: Snapshot, lang: AppLanguage) -> str:
     if snap.state == "waiting":
-        return "Pick a scenario, move the levers and press Run."
+        return lang.app("waiting")
     if snap.state == BUILDING:
-        return "Building the network..."
+        return lang.app("building")
     if snap.state == RUNNING:
-        return f"Running: window {snap.window} of {snap.windows or '?'}"
+        return lang.app("running", window=snap.window, windows=snap.windows or "?")
     if snap.state == "done":
         deaths = snap.summary.get("deaths")
-        tail = f", {deaths:,} deaths" if isinstance(deaths, int) else ""
-        return f"Done: {snap.windows} windows, {snap.hours / 24:g} days{tail}"
-    return f"Stopped: {snap.message}"
+        tail = lang.app("deaths", deaths=lang.number(deaths)) if isinstance(deaths, int) else ""
+        days = lang.number(snap.hours / 24, 1).removesuffix(lang.decimal + "0")
+        return lang.app("done", windows=snap.windows, days=days) + tail
+    return lang.app("stopped", message=snap.message)
 
 
 @solara.component
 def Page() -> None:
     """The whole page."""
+    lang = current()
     choices = scenario_choices()
     name = solara.use_reactive(os.environ.get(SCENARIO_VARIABLE, "chile"))
     levers = solara.use_reactive(Levers())
@@ -138,32 +147,53 @@ def Page() -> None:
 
     hours = session.scenario.simulated_hours if session else levers.value.days * 24
 
+    def outlines() -> Any:
+        # the regions' borders, once a run: the real divisions where the shared data has them
+        if snap.facilities is None:
+            return None
+        from geodata.borders import region_borders
+
+        return region_borders(snap.facilities[["region", "lon", "lat"]], max_vertices=6_000)
+
+    borders = solara.use_memo(outlines, [session, snap.facilities is None])
+
     def draw() -> dict[str, str]:
         # once a window, not at every poll: the map is a few hundred kB of SVG
         chart = snap.history, hours
         count = len(snap.facilities) if snap.facilities is not None else 0
         return {
-            "legend": legend_html(count),
-            "map": map_svg(snap.facilities, snap.occupancy)
+            "legend": legend_html(count, lang),
+            "map": map_svg(snap.facilities, snap.occupancy, lang=lang, borders=borders)
             if snap.facilities is not None and snap.occupancy is not None
             else "",
             "occupancy": chart_svg(
-                *chart, OCCUPANCY, "Hospital beds in use, of staffed", chart_id="occupancy-chart"
+                *chart,
+                _series(OCCUPANCY, lang),
+                lang.app("occupancy_title"),
+                chart_id="occupancy-chart",
+                lang=lang,
             ),
             "queue": chart_svg(
-                *chart, QUEUE, "Patients waiting for a bed", percent=False, chart_id="queue-chart"
+                *chart,
+                _series(QUEUE, lang),
+                lang.app("queue_title"),
+                percent=False,
+                chart_id="queue-chart",
+                lang=lang,
             ),
         }
 
-    drawn = solara.use_memo(draw, [session, snap.state, snap.window, hours])
-    solara.Title("Regional twin")
+    drawn = solara.use_memo(draw, [session, snap.state, snap.window, hours, borders])
+    solara.Title(lang.app("title"))
     with solara.Sidebar():
-        solara.Select("Scenario", values=choices, value=name, disabled=busy)
+        solara.Select(lang.app("scenario"), values=choices, value=name, disabled=busy)
         LeverSliders(levers, busy)
         with solara.Row():
-            solara.Button("Run", on_click=run, disabled=busy, color="primary", classes=["run"])
             solara.Button(
-                "Cancel",
+                lang.app("run"), on_click=run, disabled=busy, color="primary", classes=["run"]
+            )
+            solara.Button(
+                lang.app("cancel"),
                 on_click=lambda: session.cancel() if session else None,
                 disabled=not busy,
                 classes=["cancel"],
@@ -172,10 +202,10 @@ def Page() -> None:
         if error:
             solara.Error(error)
         solara.ProgressLinear(value=100 * snap.share if busy or snap.windows else False)
-        solara.Text(_status(snap), classes=["run-status"])
+        solara.Text(_status(snap, lang), classes=["run-status"])
         if snap.first_picture_seconds is not None:
             solara.Text(
-                f"first picture {snap.first_picture_seconds:.1f} s after Run",
+                lang.app("first_picture", seconds=lang.number(snap.first_picture_seconds, 1)),
                 style={"font-size": "11px", "color": "#868e96"},
             )
         with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap", "gap": "16px"}):

@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from geodata.regions import region_name
+from regional.app.labels import AppLanguage
+
+if TYPE_CHECKING:
+    from geodata.borders import Borders
+
+ENGLISH = AppLanguage("en")
 
 MAP_HEIGHT = 560
 INSET = 110  # side of the box that holds the facilities far off the main territory
 # ICU (or, without one, ward) beds in use of the staffed ones: the colours of the map
 BANDS = (
-    (0.85, "#2b8a3e", "under 85%"),
-    (0.95, "#e8a317", "85 to 95%"),
-    (9e9, "#c92a2a", "95% or more"),
+    (0.85, "#2b8a3e", "band_low"),
+    (0.95, "#e8a317", "band_mid"),
+    (9e9, "#c92a2a", "band_high"),
 )
 CLINIC = "#868e96"
 
@@ -57,10 +66,15 @@ class _Frame:
 
 
 def map_svg(
-    facilities: pd.DataFrame, occupancy: pd.DataFrame, places: pd.DataFrame | None = None
+    facilities: pd.DataFrame,
+    occupancy: pd.DataFrame,
+    places: pd.DataFrame | None = None,
+    lang: AppLanguage = ENGLISH,
+    borders: Borders | None = None,
 ) -> str:
     """The facilities on a map: hospitals sized by beds and coloured by the share of staffed
-    ICU beds in use (ward beds where a hospital has no ICU), clinics as small grey dots."""
+    ICU beds in use (ward beds where a hospital has no ICU), clinics as small grey dots, over
+    the regions' borders (``geodata.borders``)."""
     f = facilities.merge(occupancy, on="facility_id", how="left")
     lat0 = math.radians(float(np.median(f["lat"])))
     x = f["lon"].to_numpy(dtype=float) * math.cos(lat0)
@@ -73,6 +87,8 @@ def map_svg(
         f'height="{main.height:.0f}" viewBox="0 0 {width:.0f} {main.height:.0f}" '
         f'data-facilities="{len(f)}" style="background:#f1f3f5">'
     ]
+    if borders is not None:
+        parts += _borders(borders, main, lat0)
     if places is not None and len(places):
         px, py = main.px(
             places["lon"].to_numpy(dtype=float) * math.cos(lat0),
@@ -85,23 +101,56 @@ def map_svg(
             for a, b in zip(px[keep], py[keep], strict=True)
         ]
         parts.append("</g>")
-    parts += _circles(f, x[~far], y[~far], main, ~far)
+    parts += _circles(f, x[~far], y[~far], main, ~far, lang)
     if far.any():
         inset = _Frame(x[far], y[far], INSET, INSET, 12)
         parts.append(
             f'<g class="inset" transform="translate(4 {main.height - inset.height - 4:.0f})">'
             f'<rect width="{inset.width:.0f}" height="{inset.height:.0f}" fill="#fff" '
             'stroke="#495057" stroke-width="0.8"/>'
-            '<text x="4" y="10" font-size="9" fill="#495057">islands</text>'
+            f'<text x="4" y="10" font-size="9" fill="#495057">{lang.app("islands")}</text>'
         )
-        parts += _circles(f, x[far], y[far], inset, far)
+        parts += _circles(f, x[far], y[far], inset, far, lang)
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
 
 
+def _borders(borders: Borders, frame: _Frame, lat0: float) -> list[str]:
+    """The regions' outlines as one SVG path, and their names, in the main frame."""
+    lon = np.array([np.nan if v is None else v for v in borders.lon], dtype=float)
+    lat = np.array([np.nan if v is None else v for v in borders.lat], dtype=float)
+    px, py = frame.px(lon * math.cos(lat0), lat)
+    path, pen_up = [], True
+    for a, b in zip(px.tolist(), py.tolist(), strict=True):
+        if math.isnan(a):
+            pen_up = True
+            continue
+        path.append(f"{'M' if pen_up else 'L'}{a:.1f} {b:.1f}")
+        pen_up = False
+    out = [
+        f'<path class="borders" d="{" ".join(path)}" fill="none" stroke="#adb5bd" '
+        'stroke-width="0.7"/>'
+    ]
+    labels = borders.labels
+    lx, ly = frame.px(
+        labels["lon"].to_numpy(dtype=float) * math.cos(lat0), labels["lat"].to_numpy(dtype=float)
+    )
+    for region, a, b in zip(labels["region"].tolist(), lx.tolist(), ly.tolist(), strict=True):
+        out.append(
+            f'<text class="region" x="{a:.1f}" y="{b:.1f}" font-size="9" fill="#868e96" '
+            f'text-anchor="middle">{escape(region_name(str(region)))}</text>'
+        )
+    return out
+
+
 def _circles(
-    f: pd.DataFrame, x: np.ndarray, y: np.ndarray, frame: _Frame, mask: np.ndarray
+    f: pd.DataFrame,
+    x: np.ndarray,
+    y: np.ndarray,
+    frame: _Frame,
+    mask: np.ndarray,
+    lang: AppLanguage = ENGLISH,
 ) -> list[str]:
     """The facilities of ``mask`` as SVG circles with a tooltip, clinics under hospitals."""
     sub = f[mask]
@@ -127,11 +176,12 @@ def _circles(
     )
     out = []
     for fid, kind, name, region, waiting, is_hospital, has_icu, used, r, cx, cy in rows:
-        tip = f"{name} ({region})"
+        tip = f"{name} ({region_name(str(region))})"
         if is_hospital and math.isfinite(used):
-            tip += f": {'ICU' if has_icu else 'ward'} {used:.0%} of staffed beds in use"
+            used_text = lang.percent(used, 0)
+            tip += ": " + lang.app("tip_icu" if has_icu else "tip_ward", share=used_text)
         if is_hospital and waiting > 0:
-            tip += f", {waiting} waiting"
+            tip += lang.app("tip_waiting", n=lang.number(waiting))
         out.append(
             f'<circle class="facility {kind}" data-id="{fid}" cx="{cx:.1f}" cy="{cy:.1f}" '
             f'r="{r:.1f}" fill="{colour(used) if is_hospital else CLINIC}" stroke="#fff" '
@@ -141,20 +191,20 @@ def _circles(
     return [out[i] for i in order]
 
 
-def legend_html(facilities: int) -> str:
+def legend_html(facilities: int, lang: AppLanguage = ENGLISH) -> str:
     """The map's legend, under it rather than over it."""
     items = [
         f'<span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-        f'background:{c};margin:0 4px 0 10px"></span>{escape(label)}'
+        f'background:{c};margin:0 4px 0 10px"></span>{escape(lang.app(label))}'
         for _, c, label in BANDS
     ]
     items.append(
         f'<span style="display:inline-block;width:6px;height:6px;border-radius:3px;'
-        f'background:{CLINIC};margin:0 4px 0 10px"></span>clinic'
+        f'background:{CLINIC};margin:0 4px 0 10px"></span>{escape(lang.app("clinic"))}'
     )
     return (
-        f'<div style="font-size:12px;max-width:260px">{facilities:,} facilities. Hospitals by '
-        "staffed ICU beds in use (ward beds without an ICU), sized by beds:<br>"
+        f'<div style="font-size:12px;max-width:260px">'
+        f"{escape(lang.app('legend', n=lang.number(facilities)))}<br>"
         + "<br>".join(items)
         + "</div>"
     )
@@ -167,11 +217,22 @@ def chart_svg(
     title: str,
     percent: bool = True,
     chart_id: str = "chart",
+    lang: AppLanguage = ENGLISH,
 ) -> str:
     """Lines of ``history``'s columns against simulated hours, on an axis that spans the whole
     run from the start (so it fills in rather than rescales). ``series`` maps a column (or
     ``used/staffed`` for a share) to a label and a colour."""
     width, height, left, right, top, bottom = 560, 200, 48, 26, 24, 30
+    # the series' keys after the title, or on a row of their own when they do not fit there
+    keys: list[tuple[float, float]] = []
+    x_key, y_key = left + 6.5 * len(title) + 16, 12.0
+    for label, _ in series.values():
+        if x_key + 14 + 6.5 * len(label) > width - right and x_key > left:
+            x_key, y_key = float(left), y_key + 14
+        keys.append((x_key, y_key))
+        x_key += 14 + 6.5 * len(label) + 12
+    top += int(y_key - 12)
+    height += int(y_key - 12)
     plot_w, plot_h = width - left - right, height - top - bottom
     values: dict[str, np.ndarray] = {}
     hours = np.array([], dtype=float)
@@ -202,7 +263,7 @@ def chart_svg(
     ]
     for tick in np.arange(0, y_max + step / 2, step):
         _, ty = to_px(np.array([0.0]), np.array([tick]))
-        label = f"{tick:.0f}%" if percent else f"{tick:,.0f}"
+        label = lang.percent(tick / 100.0, 0) if percent else lang.number(tick)
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{ty[0]:.1f}" y2="{ty[0]:.1f}" '
             'stroke="#e9ecef"/>'
@@ -213,7 +274,8 @@ def chart_svg(
     for day in range(0, math.floor(days + 1e-9) + 1, every):
         tx, _ = to_px(np.array([day * 24.0]), np.array([0.0]))
         parts.append(
-            f'<text x="{tx[0]:.1f}" y="{height - 10}" text-anchor="middle">day {day}</text>'
+            f'<text x="{tx[0]:.1f}" y="{height - 10}" text-anchor="middle">'
+            f"{lang.app('day', day=day)}</text>"
         )
     if total_hours < 48:  # a short run: hours between the days
         for hour in range(6, int(total_hours), 6):
@@ -223,8 +285,7 @@ def chart_svg(
                     f'<text x="{tx[0]:.1f}" y="{height - 10}" text-anchor="middle" '
                     f'fill="#868e96">{hour % 24}h</text>'
                 )
-    x_legend = left + 6.5 * len(title) + 16
-    for key, (label, col) in series.items():
+    for (key, (label, col)), (x_legend, y_legend) in zip(series.items(), keys, strict=True):
         v = values.get(key)
         if v is not None and len(v):
             px, py = to_px(hours, np.nan_to_num(v))
@@ -234,10 +295,9 @@ def chart_svg(
                 f'fill="none" stroke="{col}" stroke-width="2"/>'
             )
         parts.append(
-            f'<rect x="{x_legend}" y="6" width="10" height="3" fill="{col}"/>'
-            f'<text x="{x_legend + 14}" y="12">{escape(label)}</text>'
+            f'<rect x="{x_legend:.0f}" y="{y_legend - 6:.0f}" width="10" height="3" fill="{col}"/>'
+            f'<text x="{x_legend + 14:.0f}" y="{y_legend:.0f}">{escape(label)}</text>'
         )
-        x_legend += 14 + 7 * len(label) + 12
     parts.append(
         f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#495057"/>'
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '

@@ -47,7 +47,7 @@ def missing_assets(folder: Path | None = None) -> list[str]:
     return [name for name in REQUIRED_ASSETS if not (root / name).is_file()]
 
 
-def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765) -> None:
+def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765, lang: str = "es") -> None:
     """Serve the app until interrupted.
 
     Raises:
@@ -70,6 +70,9 @@ def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765) -> None:
     from regional.app.page import SCENARIO_VARIABLE
 
     os.environ[SCENARIO_VARIABLE] = scenario
+    from regional.app.labels import LANGUAGE_VARIABLE
+
+    os.environ[LANGUAGE_VARIABLE] = lang
     from solara.__main__ import run
 
     run.main(

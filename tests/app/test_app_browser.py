@@ -42,7 +42,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     log = tmp_path_factory.mktemp("app") / "server.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "regional", "app", "chile", "--port", str(port)],
+            [sys.executable, "-m", "regional", "app", "chile", "--port", str(port), "--lang", "pt"],
             cwd=log.parent,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=out,
@@ -86,7 +86,7 @@ def test_a_short_chile_run_draws_the_map_and_the_charts(app: tuple[str, Path]) -
         page.get(url)
         WebDriverWait(page, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".run"))
         status = page.find_element(By.CSS_SELECTOR, ".run-status")
-        assert "press Run" in status.text
+        assert "clique em Simular" in status.text  # in Portuguese, as --lang pt asks
         before = page.find_element(By.CSS_SELECTOR, "#occupancy-chart")
         assert before.get_attribute("data-points") == "0"
         browser.screenshot("app-before-run")
@@ -96,20 +96,26 @@ def test_a_short_chile_run_draws_the_map_and_the_charts(app: tuple[str, Path]) -
         )
         WebDriverWait(page, 600).until(
             lambda d: d.find_element(By.CSS_SELECTOR, ".run-status").text.startswith(
-                ("Done", "Stopped")
+                ("Pronto", "Parado")
             )
         )
         text = page.find_element(By.CSS_SELECTOR, ".run-status").text
-        assert text.startswith("Done"), text
+        assert text.startswith("Pronto"), text
         circles = page.find_elements(By.CSS_SELECTOR, "#facility-map circle.facility")
         assert len(circles) == facilities
         hospitals = page.find_elements(By.CSS_SELECTOR, "#facility-map circle.hospital")
         coloured = {c.get_attribute("fill") for c in hospitals}
         assert len(coloured) > 1  # hospitals coloured by their beds in use, not all alike
-        windows = int(re.search(r"Done: (\d+) windows", text).group(1))  # type: ignore[union-attr]
+        windows = int(re.search(r"Pronto: (\d+) janelas", text).group(1))  # type: ignore[union-attr]
         chart = page.find_element(By.CSS_SELECTOR, "#occupancy-chart")
         assert int(chart.get_attribute("data-points")) == windows > 1
         assert page.find_elements(By.CSS_SELECTOR, "#occupancy-chart polyline.series")
+        # the regions' borders under the facilities, and their names, not their codes
+        assert page.find_elements(By.CSS_SELECTOR, "#facility-map path.borders")
+        regions = {t.text for t in page.find_elements(By.CSS_SELECTOR, "#facility-map text.region")}
+        assert "Valparaíso" in regions and not any(r.startswith("CL-") for r in regions)
+        ticks = page.find_element(By.CSS_SELECTOR, "#occupancy-chart").text
+        assert "dia 1" in ticks and "%" in ticks
         time.sleep(0.5)
         browser.screenshot("app-after-run")
         assert browser.console_errors() == []
