@@ -204,6 +204,7 @@ def run_history(args: argparse.Namespace) -> int:
     from regional.results import RunDirectoryError
     from regional.snapshot.fhir import write_bundle
     from regional.snapshot.records import patients_census
+    from regional.snapshot.saner import write_measure_reports
 
     if args.out.exists():
         raise UsageError(f"{args.out}: already exists; choose another --out or remove it")
@@ -224,10 +225,11 @@ def run_history(args: argparse.Namespace) -> int:
             census.to_csv(folder / "census.csv", index=False)
             checked = patients_census(census.astype(str), "census.csv", args.census_at)
             write_bundle(checked, args.census_at, folder / "census.fhir.json")
+            write_measure_reports(checked, args.census_at, folder / "census.saner.json")
 
     out = _write_whole(args.out, write, "the history")
     if census is not None:
-        names += ["census.csv", "census.fhir.json"]
+        names += ["census.csv", "census.fhir.json", "census.saner.json"]
     for name in names:
         print(out / name)
     return 0

@@ -1,4 +1,5 @@
-"""A census as FHIR R4: read from a Bundle of Encounters and Locations, and written from one.
+"""A census as FHIR R4: read from a Bundle of Encounters and Locations, and written from one
+(a Bundle of capacity MeasureReports is read by ``regional.snapshot.saner``).
 
 The mapping (parsed and validated with ``fhir.resources``' R4B models, which keep R4's
 Encounter and Location):
@@ -53,6 +54,7 @@ def read_bundle(path: Path, at: dt.datetime) -> pd.DataFrame:
         raise CensusError(f"{path.name}: not a FHIR R4 Bundle: {where}: {first['msg']}") from None
     locations: dict[str, Any] = {}
     encounters: list[tuple[int, Any]] = []
+    reports: list[tuple[int, Any]] = []
     for i, entry in enumerate(bundle.entry or []):
         # typed loosely: fhir.resources' stubs differ between its releases
         resource: Any = getattr(entry, "resource", None)
@@ -61,6 +63,12 @@ def read_bundle(path: Path, at: dt.datetime) -> pd.DataFrame:
             locations[f"Location/{resource.id}"] = resource
         elif kind == "Encounter":
             encounters.append((i, resource))
+        elif kind == "MeasureReport":
+            reports.append((i, resource))
+    if reports and not encounters:
+        from regional.snapshot.saner import census_of_reports
+
+        return census_of_reports(reports, path.name, at)
     rows = []
     for i, encounter in encounters:
         row = _encounter_row(path.name, i, encounter, locations, at)
