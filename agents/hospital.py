@@ -4,13 +4,14 @@ queues, tele desk."""
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from typing import TYPE_CHECKING
 
 import mesa
 
 from agents.pathway import Bed, Event, Need, Outcome
+from agents.teledesk import TeleconsultDesk
+from agents.ventilators import VentilatorPool
 
 if TYPE_CHECKING:
     from agents.pathway import CareNetwork
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 QueueEntry = tuple[int, float, int, "Patient"]
 
 
-class Hospital(mesa.Agent):
+class Hospital(VentilatorPool, TeleconsultDesk, mesa.Agent):
     """A hospital of one tier: admits to ward or ICU, boards when full, transfers out.
 
     Queues are ordered by acuity, then the time the wait began, then the stable patient id,
@@ -359,46 +360,6 @@ class Hospital(mesa.Agent):
             self._release_ventilator(patient)
         patient.bed = Bed.NONE
 
-    def _ventilator_free(self) -> bool:
-        return self.ventilators_in_use < self.ventilators_available
-
-    def _take_ventilator(self, patient: Patient) -> bool:
-        if not self._ventilator_free():
-            return False
-        self.ventilators_in_use += 1
-        patient.on_ventilator = True
-        return True
-
-    def _queue_for_ventilator(self, patient: Patient) -> None:
-        bisect.insort(
-            self.vent_queue, (patient.acuity, self.network.now, patient.patient_id, patient)
-        )
-
-    def _release_ventilator(self, patient: Patient) -> None:
-        if patient.on_ventilator:
-            patient.on_ventilator = False
-            self.ventilators_in_use -= 1
-            self.hand_out_ventilators()
-
-    def hand_out_ventilators(self) -> None:
-        """Give free ventilators to boarders who need one, in queue order; the queue drops
-        those who left it (admitted, moved on, died) as it reaches them."""
-        queue = self.vent_queue
-        while queue and self._ventilator_free():
-            patient = queue.pop(0)[3]
-            if (
-                patient.epoch == 0
-                or patient.facility != self.facility_id
-                or patient.on_ventilator
-                or not patient.ventilator
-                or patient.bed == Bed.ICU
-                or patient.need != Need.ICU
-            ):
-                continue
-            self._take_ventilator(patient)
-            self.network.set_risk(patient, patient.bed)
-            self.network.schedule(patient.plan_time, patient.plan_kind, patient)
-
     def set_ventilators_available(self, available: int) -> None:
         """Ventilators in service now (failures, repairs and maintenance change it). Patients
         on a ventilator keep it; new ones get one only while fewer are in use than in service."""
@@ -443,31 +404,6 @@ class Hospital(mesa.Agent):
             self.fill_icu()
         if self.ward_queue:
             self.fill_ward()
-
-    # -- telemedicine -------------------------------------------------------------------------
-
-    def answer_teleconsult(
-        self, request_time: float, need: int, u_tele: float
-    ) -> tuple[float, str]:
-        """Serve a teleconsult; return answer time and decision.
-
-        A synchronous one goes to the first free specialist once the desk is open; an
-        asynchronous one is answered the service's delay after the request.
-        """
-        policy = self.network.policy
-        self.teleconsults_answered += self.network.reporting
-        decision = policy.teleconsult_decision(need, u_tele)
-        if need not in policy.synchronous_needs:
-            return request_time + policy.async_answer_hours, decision
-        if not self.tele_free_at:
-            self.tele_free_at = [0.0]
-        free_at = heapq.heappop(self.tele_free_at)
-        start = max(request_time, free_at)
-        if policy.office_hours is not None:
-            start = policy.office_hours.next_open(start, self.desk_week_offset_hours)
-        answer = start + policy.consult_hours
-        heapq.heappush(self.tele_free_at, answer)
-        return answer, decision
 
     # -- state --------------------------------------------------------------------------------
 

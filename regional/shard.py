@@ -539,9 +539,5 @@ class ShardModel(LeanModel):
         }
         for name, log in logs.items():
             yield name, log.take()
-        yield "facility_counters", self.facility_counters()
+        yield "facility_counters", facility_counters(self.facilities.values())
         yield "surge_actions", self.surge.table()
-
-    def facility_counters(self) -> pa.Table:
-        """Per-facility counts of what happened there."""
-        return facility_counters(self.facilities.values())

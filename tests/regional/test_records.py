@@ -97,7 +97,14 @@ def test_facility_counters_add_up_to_the_network(overrides: dict[str, Any]) -> N
 
 
 def test_a_transfer_arrives_when_the_patient_does() -> None:
-    tables = _run()
+    # the busy towns beside a hospital with room: patients move there and take its beds
+    scn, places, facilities = _busy()
+    roomy = make_facilities([{"place": 1, "ward_beds": 60, "icu_beds": 6, "dlon": 0.03}], places)
+    roomy["facility_id"] = len(facilities)
+    roomy["code"] = f"T-{len(facilities):03d}"
+    both = pd.concat([facilities, roomy], ignore_index=True)
+    result = run_scenario(scn, network=network(scn, places, both))
+    tables = {name: table.to_pandas() for name, table in result.tables.items()}
     transfers = tables["transfers"]
     window = pd.Timedelta(hours=2)
     start = tables["timeseries"]["time"].min()
