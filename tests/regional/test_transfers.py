@@ -135,7 +135,7 @@ def test_in_a_saturated_network_no_patient_moves_between_full_hospitals() -> Non
     tables = _saturated()
     transfers = tables["transfers"].to_pandas()
     no_bed = transfers[transfers["reason"] == "no_bed"]
-    assert len(no_bed) > 20
+    assert len(no_bed) >= 10  # enough moves for the checks below to mean something
     # the destination had a free staffed bed net of its queue at the start of the window
     ts = tables["timeseries"].to_pandas().set_index(["facility_id", "time"])
     start = no_bed["depart_time"].dt.floor("2h")
